@@ -1,0 +1,221 @@
+"""Load a config folder: read every file, validate it (schema, then meaning), compile the catalog.
+
+Every problem in every file is collected before anything is compiled for use, so `validate`
+can report them all at once and `publish` can refuse to publish anything when one exists.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from daiban.catalog import checks
+from daiban.catalog.calendar import WorkCalendar, check_calendar_document, missing_calendar_years
+from daiban.catalog.compile import compile_matter
+from daiban.catalog.model import Matter
+from daiban.catalog.org import (
+    Domain,
+    Organisation,
+    Role,
+    compile_domains,
+    compile_organisation,
+    compile_role,
+)
+from daiban.catalog.problems import ERROR, WARNING, Problem
+from daiban.catalog.schemas import check_schema, fill_defaults
+from daiban.catalog.sources import Source, find_files, read_source
+
+
+@dataclass(frozen=True)
+class PublishedState:
+    """What the database holds for one matter: its latest version and that version's hash."""
+
+    version: int
+    content_hash: str
+    hashes: Mapping[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class Catalog:
+    """Everything compiled from one config folder."""
+
+    config_dir: Path
+    matters: dict[str, Matter] = field(default_factory=dict)
+    documents: dict[str, dict] = field(default_factory=dict)  # code -> document as written
+    paths: dict[str, str] = field(default_factory=dict)  # code -> file it came from
+    organisation: Organisation = field(default_factory=Organisation)
+    roles: dict[str, Role] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    calendar: WorkCalendar = field(default_factory=lambda: WorkCalendar.from_documents([]))
+
+
+@dataclass
+class LoadResult:
+    """A catalog and every problem found while loading it."""
+
+    catalog: Catalog
+    problems: list[Problem]
+    files: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that block publishing."""
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems worth knowing that do not block publishing."""
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks publishing."""
+        return not self.errors
+
+
+def _display(config_dir: Path, path: Path) -> str:
+    return str(config_dir / path.relative_to(config_dir))
+
+
+class _Reader:
+    """Reads and schema-checks the files of one kind, collecting problems."""
+
+    def __init__(self, config_dir: Path, problems: list[Problem]):
+        self.config_dir = config_dir
+        self.problems = problems
+        self.files = 0
+
+    def read(self, path: Path, kind: str) -> tuple[Source, dict | None]:
+        """Read one file; return its source and its default-filled data, or None if invalid."""
+        self.files += 1
+        source = read_source(path, _display(self.config_dir, path))
+        if not source.ok:
+            self.problems.extend(source.problems)
+            return source, None
+        found = check_schema(kind, source.data)
+        self.problems.extend(source.problem(pointer, message) for pointer, message in found)
+        if found:
+            return source, None
+        return source, fill_defaults(kind, source.data)
+
+    def read_folder(self, folder: str, kind: str, required: bool = True) -> list[tuple[Source, dict]]:
+        """Read every file of a sub-folder; a missing required folder is a problem."""
+        path = self.config_dir / folder
+        files = find_files(path)
+        if not files and required:
+            self.problems.append(
+                Problem(str(self.config_dir / folder), 1, 1, "", f"没有找到 {folder}/ 下的配置文件")
+            )
+        results = []
+        for file in files:
+            source, data = self.read(file, kind)
+            if data is not None:
+                results.append((source, data))
+        return results
+
+
+def load_catalog(
+    config_dir: Path | str,
+    today: datetime.date | None = None,
+    published: Mapping[str, PublishedState] | None = None,
+) -> LoadResult:
+    """Read, validate and compile a config folder; `published` enables the version checks."""
+    config_dir = Path(config_dir)
+    problems: list[Problem] = []
+    catalog = Catalog(config_dir)
+    if not config_dir.is_dir():
+        problems.append(Problem(str(config_dir), 1, 1, "", "配置目录不存在"))
+        return LoadResult(catalog, problems)
+    reader = _Reader(config_dir, problems)
+
+    domains_path = next((config_dir / n for n in ("domains.yaml", "domains.yml", "domains.json")
+                         if (config_dir / n).is_file()), None)
+    if domains_path is None:
+        problems.append(Problem(str(config_dir / "domains.yaml"), 1, 1, "", "缺少领域清单 domains.yaml"))
+    else:
+        source, data = reader.read(domains_path, "domains")
+        if data is not None:
+            found = checks._duplicates(
+                ((f"/domains/{i}/id", d["id"]) for i, d in enumerate(data["domains"])), "领域编号"
+            )
+            problems.extend(source.problem(p, m) for p, m in found)
+            catalog.domains = compile_domains(data)
+
+    org_docs = reader.read_folder("org", "org")
+    for source, pointer, message in checks.check_organisation(org_docs):
+        problems.append(source.problem(pointer, message))
+    catalog.organisation = compile_organisation([doc for _, doc in org_docs])
+
+    role_docs = reader.read_folder("roles", "role")
+    role_ids = checks._duplicates(
+        ((f"{s.path}#/id", d["id"]) for s, d in role_docs), "角色编号"
+    )
+    for pointer, message in role_ids:
+        path = pointer.split("#", 1)[0]
+        source = next(s for s, _ in role_docs if s.path == path)
+        problems.append(source.problem("/id", message))
+    catalog.roles = {d["id"]: compile_role(d) for _, d in role_docs}
+
+    _load_calendar(reader, catalog, problems, today or datetime.date.today())
+
+    matter_docs = reader.read_folder("matters", "matter")
+    departments = set(catalog.organisation.departments)
+    seen_codes: dict[str, str] = {}
+    for source, normalized in matter_docs:
+        code = normalized["code"]
+        found = checks.check_matter(normalized, departments, set(catalog.domains), set(catalog.roles))
+        if code in seen_codes:
+            found.append(("/code", f"事项编码 “{code}” 重复（已用于 {seen_codes[code]}）"))
+        problems.extend(source.problem(p, m) for p, m in found)
+        if code in seen_codes or found:
+            continue
+        seen_codes[code] = source.path
+        matter = compile_matter(normalized)
+        if published is not None and code in published:
+            problems.extend(_check_version(source, matter, published[code]))
+        catalog.matters[code] = matter
+        catalog.documents[code] = source.data
+        catalog.paths[code] = source.path
+    problems.sort(key=lambda p: (p.path, p.line, p.column, p.pointer))
+    return LoadResult(catalog, problems, reader.files)
+
+
+def _load_calendar(reader: _Reader, catalog: Catalog, problems: list[Problem], today) -> None:
+    docs = []
+    for source, data in reader.read_folder("calendar", "calendar"):
+        stem = Path(source.path).stem
+        if not stem.isdigit():
+            problems.append(source.problem("", "日历文件应以年份命名，例如 2026.yaml"))
+            continue
+        found = check_calendar_document(data, int(stem))
+        problems.extend(source.problem(p, m) for p, m in found)
+        if not found:
+            docs.append(data)
+    try:
+        catalog.calendar = WorkCalendar.from_documents(docs)
+    except ValueError as exc:
+        problems.append(Problem(str(reader.config_dir / "calendar"), 1, 1, "", f"日历有冲突：{exc}"))
+        return
+    for year in missing_calendar_years(catalog.calendar.years, today):
+        problems.append(Problem(
+            str(reader.config_dir / "calendar" / f"{year}.yaml"), 1, 1, "",
+            f"缺少 {year} 年的节假日安排；该年的到期日将按周一至周五推算并标为“暂定”",
+            WARNING,
+        ))
+
+
+def _check_version(source: Source, matter: Matter, state: PublishedState) -> list[Problem]:
+    """Compare a file with what is published: content changes need a higher version number."""
+    if matter.version < state.version:
+        return [source.problem(
+            "/version",
+            f"版本号 {matter.version} 低于已发布的版本 {state.version}；修改后请把版本号改为 {state.version + 1}",
+        )]
+    if matter.version in state.hashes and state.hashes[matter.version] != matter.content_hash:
+        return [source.problem(
+            "/version",
+            f"内容与已发布的第 {matter.version} 版不同，但版本号没有增加；请改为 {state.version + 1}",
+        )]
+    return []
