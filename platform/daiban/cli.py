@@ -1,0 +1,263 @@
+"""The `daiban` command: database upgrades, catalog validate/publish/diff/history, the server."""
+
+from __future__ import annotations
+
+import datetime
+import getpass
+import sys
+from pathlib import Path
+
+import click
+import peewee
+
+from daiban.catalog.diff import diff_matters
+from daiban.catalog.loader import load_catalog
+from daiban.catalog.schemas import fill_defaults
+from daiban.db import DatabaseUrlError, connect_database, default_url, pending_migrations
+
+
+def _today(value: str | None) -> datetime.date:
+    if not value:
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"“{value}” 不是有效日期，应写成 YYYY-MM-DD") from None
+
+
+def _open(ctx: click.Context, upgrade: bool = False):
+    """Connect to the database; with `upgrade`, apply pending migrations first."""
+    url = ctx.obj["database_url"]
+    try:
+        db = connect_database(url)
+        db.connect(reuse_if_open=True)
+    except DatabaseUrlError as exc:
+        raise click.ClickException(str(exc)) from None
+    except peewee.OperationalError as exc:
+        raise click.ClickException(f"无法连接数据库 {url}：{exc}".strip()) from None
+    if upgrade:
+        from daiban.db import upgrade_database
+
+        upgrade_database(db)
+    elif pending_migrations(db):
+        raise click.ClickException("数据库结构不是最新的：请先运行 `daiban db upgrade`")
+    return db
+
+
+def _load_or_fail(config_dir: Path, today: datetime.date, published=None):
+    result = load_catalog(config_dir, today=today, published=published)
+    for problem in result.problems:
+        click.echo(problem.format(), err=True)
+    if not result.ok:
+        click.echo(f"发现 {len(result.errors)} 个错误，{len(result.warnings)} 个警告。", err=True)
+        sys.exit(1)
+    return result
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--database", "database_url", envvar="DATABASE_URL", default=None,
+              help="Database URL (sqlite:///path or postgresql://…); default var/daiban.sqlite3.")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """daiban (帮办代办): manage the catalog of matters and run the platform."""
+    ctx.ensure_object(dict)
+    ctx.obj["database_url"] = database_url or default_url()
+
+
+@main.group()
+def db() -> None:
+    """Create or upgrade the database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply every pending migration (safe to run again)."""
+    from daiban.db import upgrade_database
+
+    url = ctx.obj["database_url"]
+    try:
+        database = connect_database(url)
+        applied = upgrade_database(database)
+    except DatabaseUrlError as exc:
+        raise click.ClickException(str(exc)) from None
+    except peewee.OperationalError as exc:
+        raise click.ClickException(f"无法连接数据库 {url}：{exc}".strip()) from None
+    if applied:
+        click.echo(f"已应用迁移：{', '.join(applied)}")
+    else:
+        click.echo("数据库结构已是最新。")
+
+
+@db.command("status")
+@click.pass_context
+def db_status(ctx: click.Context) -> None:
+    """List migrations not yet applied."""
+    url = ctx.obj["database_url"]
+    try:
+        pending = pending_migrations(connect_database(url))
+    except (DatabaseUrlError, peewee.OperationalError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("待应用的迁移：" + ", ".join(pending) if pending else "数据库结构已是最新。")
+
+
+@main.group()
+def catalog() -> None:
+    """Validate, publish and inspect the catalog of matters (事项目录)."""
+
+
+CONFIG_DIR = click.argument(
+    "config_dir", required=False, default="config",
+    type=click.Path(file_okay=False, path_type=Path),
+)
+
+
+@catalog.command()
+@CONFIG_DIR
+@click.option("--today", help="Check as if today were this date (YYYY-MM-DD).")
+@click.option("--against-db/--no-db", default=True,
+              help="Also check version numbers against what is published (when a database exists).")
+@click.pass_context
+def validate(ctx, config_dir: Path, today: str | None, against_db: bool) -> None:
+    """Check every config file; print each problem as FILE:LINE:COLUMN: /pointer: message."""
+    day = _today(today)
+    published = None
+    if against_db:
+        published = _published_if_available(ctx)
+    result = _load_or_fail(config_dir, day, published)
+    cat = result.catalog
+    domains = len({m.domain for m in cat.matters.values()})
+    click.echo(
+        f"配置有效：{result.files} 个文件，{len(cat.matters)} 个事项（{domains} 个领域），"
+        f"{len(cat.roles)} 个角色，{len(cat.organisation.departments)} 个部门，"
+        f"{len(cat.organisation.service_centers)} 个服务中心（站），"
+        f"日历年份 {', '.join(str(y) for y in sorted(cat.calendar.years)) or '无'}。"
+    )
+    if published is None and against_db:
+        click.echo("（未找到数据库，未与已发布版本比较版本号）")
+
+
+def _published_if_available(ctx):
+    """Published states when the database exists and is current; None otherwise."""
+    from daiban.publishing import published_states
+
+    url = ctx.obj["database_url"]
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        return None
+    try:
+        database = connect_database(url)
+        database.connect(reuse_if_open=True)
+        if pending_migrations(database):
+            return None
+        return published_states()
+    except (DatabaseUrlError, peewee.DatabaseError):
+        return None
+
+
+@catalog.command()
+@CONFIG_DIR
+@click.option("--by", "actor", default=None, help="Who publishes (default: the login name).")
+@click.option("--today", help="Validate as if today were this date (YYYY-MM-DD).")
+@click.pass_context
+def publish(ctx, config_dir: Path, actor: str | None, today: str | None) -> None:
+    """Publish every new or changed matter as an immutable version; nothing if any file is invalid."""
+    from daiban.publishing import PublishRefused, publish_catalog, published_states
+
+    _open(ctx)
+    result = _load_or_fail(config_dir, _today(today), published_states())
+    actor = actor or getpass.getuser()
+    matters = result.catalog.matters
+    with click.progressbar(length=len(matters), label="发布事项", show_pos=True,
+                           file=sys.stderr) as bar:
+        try:
+            report = publish_catalog(result.catalog, actor, progress=lambda _m: bar.update(1))
+        except PublishRefused as exc:
+            raise click.ClickException(f"未发布任何事项：\n{exc}") from None
+        bar.update(len(matters) - bar.pos)
+    for code, version in report.published:
+        click.echo(f"已发布 {code} 第 {version} 版：{matters[code].name}")
+    click.echo(f"发布完成：新版本 {len(report.published)} 个，未变化 {len(report.unchanged)} 个。")
+
+
+@catalog.command()
+@CONFIG_DIR
+@click.option("--today", help="Validate as if today were this date (YYYY-MM-DD).")
+@click.pass_context
+def diff(ctx, config_dir: Path, today: str | None) -> None:
+    """Show, matter by matter, what publishing CONFIG_DIR would change."""
+    from daiban.publishing import history as version_history
+    from daiban.publishing import published_states
+
+    _open(ctx)
+    states = published_states()
+    result = _load_or_fail(config_dir, _today(today), states)
+    changed = 0
+    for code, matter in sorted(result.catalog.matters.items()):
+        state = states.get(code)
+        new = fill_defaults("matter", result.catalog.documents[code])
+        if state is None:
+            old, header = None, f"{code} {matter.name}：新事项，第 {matter.version} 版"
+        elif state.hashes.get(matter.version) == matter.content_hash:
+            continue
+        else:
+            old = fill_defaults("matter", version_history(code)[-1].document)
+            header = f"{code} {matter.name}：第 {state.version} 版 → 第 {matter.version} 版"
+        changed += 1
+        click.echo(header)
+        for change in diff_matters(old, new):
+            click.echo(f"  {change.format()}")
+    missing = sorted(set(states) - set(result.catalog.matters))
+    for code in missing:
+        click.echo(f"{code}：配置中已没有此事项（已发布的版本仍然有效；撤销请发布 status: withdrawn 的新版本）")
+    if not changed:
+        click.echo("没有需要发布的变化。")
+
+
+@catalog.command()
+@click.argument("code")
+@click.pass_context
+def history(ctx, code: str) -> None:
+    """List the published versions of the matter CODE."""
+    from daiban.publishing import history as version_history
+
+    _open(ctx)
+    rows = version_history(code)
+    if not rows:
+        raise click.ClickException(f"没有找到事项 {code} 的已发布版本")
+    click.echo(f"{code} {rows[-1].name}")
+    for row in rows:
+        until = f" 至 {row.effective_until}" if row.effective_until else ""
+        status = "已撤销" if row.status == "withdrawn" else "有效"
+        click.echo(
+            f"  第 {row.version} 版  {status}  自 {row.effective_from}{until} 起  "
+            f"发布于 {row.published_at:%Y-%m-%d %H:%M}  发布人 {row.published_by}  "
+            f"{row.content_hash[:12]}"
+        )
+
+
+@catalog.command("in-force")
+@click.option("--on", "on", help="The date (YYYY-MM-DD); default today.")
+@click.pass_context
+def in_force(ctx, on: str | None) -> None:
+    """List the matters in force on a date."""
+    from daiban.publishing import catalog_in_force
+
+    _open(ctx)
+    rows = catalog_in_force(_today(on))
+    for row in rows:
+        click.echo(f"{row.code}  第 {row.version} 版  {row.name}")
+    click.echo(f"共 {len(rows)} 个事项。")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx, host: str, port: int) -> None:
+    """Serve the platform (development server)."""
+    from daiban.web import create_app
+
+    _open(ctx)
+    app = create_app({"DATABASE_URL": ctx.obj["database_url"]})
+    click.echo(f"帮办代办平台已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    app.run(host=host, port=port, debug=False, use_reloader=False)

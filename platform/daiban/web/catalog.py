@@ -1,0 +1,77 @@
+"""Public pages of the published catalog (帮办代办事项目录) and each matter's service guide."""
+
+from __future__ import annotations
+
+import datetime
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from daiban.catalog import model
+from daiban.catalog.loader import load_catalog
+from daiban.publishing import catalog_in_force, compiled, upcoming_versions, version_in_force
+
+bp = Blueprint("catalog", __name__)
+
+LEVEL_NAMES = {"village": "嘎查村", "township": "苏木乡镇", "banner": "旗级"}
+
+
+def _reference():
+    """Domains and departments for display, from the config folder (cached per process)."""
+    cached = current_app.extensions.get("daiban_reference")
+    if cached is None:
+        result = load_catalog(current_app.config["CONFIG_DIR"])
+        cached = (result.catalog.domains, result.catalog.organisation)
+        current_app.extensions["daiban_reference"] = cached
+    return cached
+
+
+def _matches(row, query: str) -> bool:
+    q = query.strip().lower()
+    if not q:
+        return True
+    names = " ".join(filter(None, [row.name, row.everyday_name, row.code])).lower()
+    return q in names or q in row.search_initials or q in row.search_pinyin.replace(" ", "") \
+        or q in row.search_pinyin
+
+
+@bp.route("/")
+def index():
+    """The catalog in force today, searchable by name, code or pinyin, filterable by domain and level."""
+    today = datetime.date.today()
+    domains, organisation = _reference()
+    query = request.args.get("q", "")
+    domain = request.args.get("domain", "")
+    level = request.args.get("level", "")
+    rows = [
+        r for r in catalog_in_force(today)
+        if _matches(r, query) and (not domain or r.domain == domain)
+        and (not level or level in r.level_list)
+    ]
+    grouped: dict[str, list] = {}
+    for row in rows:
+        grouped.setdefault(row.domain, []).append(row)
+    return render_template(
+        "catalog/index.html", grouped=grouped, domains=domains, organisation=organisation,
+        query=query, domain=domain, level=level, levels=LEVEL_NAMES, total=len(rows),
+        upcoming=upcoming_versions(today), today=today,
+    )
+
+
+@bp.route("/matters/<code>")
+def guide(code: str):
+    """The service guide (办事指南) of the version in force today."""
+    row = version_in_force(code)
+    if row is None:
+        abort(404)
+    domains, organisation = _reference()
+    matter = compiled(row)
+    return render_template(
+        "catalog/guide.html", row=row, matter=matter, domains=domains,
+        organisation=organisation, levels=LEVEL_NAMES, m=model,
+    )
+
+
+@bp.app_errorhandler(404)
+def not_found(_error):
+    """A Chinese page for unknown addresses and matters not in force."""
+    return render_template("error.html", title="没有找到", message="该页面或事项不存在，或已不在有效期内。"), 404

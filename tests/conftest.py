@@ -1,0 +1,117 @@
+"""Shared fixtures: a temporary config folder, a migrated database (SQLite and PostgreSQL), the app."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from daiban.db import connect_database, database, upgrade_database
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "config"
+TODAY = datetime.date(2026, 11, 28)
+PG_URL = os.environ.get("DAIBAN_TEST_PG_URL")
+
+
+@pytest.fixture
+def config_dir(tmp_path) -> Path:
+    """A private copy of the shipped config folder, with only one matter, for tests to change."""
+    target = tmp_path / "config"
+    shutil.copytree(CONFIG, target)
+    shutil.rmtree(target / "matters")
+    (target / "matters").mkdir()
+    return target
+
+
+def matter_doc(**overrides) -> dict:
+    """A small valid matter document; keyword arguments replace top-level keys."""
+    doc = {
+        "code": "TEST-0001",
+        "version": 1,
+        "name": "高龄津贴申领",
+        "everyday_name": "高龄津贴",
+        "domain": "elderly_care",
+        "matter_type": "administrative_payment",
+        "levels": ["village", "township"],
+        "responsible_unit": "banner-civil-affairs-bureau",
+        "effective_from": "2025-01-01",
+        "promised_limit": {"amount": 10, "unit": "working_days"},
+        "statutory_limit": {"amount": 20, "unit": "working_days"},
+        "fields": [
+            {"id": "name", "label": "姓名", "type": "text", "required": True},
+            {"id": "id_number", "label": "公民身份号码", "type": "id_number", "required": True},
+        ],
+        "conditions": [{"id": "age", "text": "年满80周岁", "rule": "age(id_number) >= 80"}],
+        "materials": [{"id": "id_card", "name": "居民身份证", "originals": 1}],
+    }
+    doc.update(overrides)
+    return doc
+
+
+def write_matter(config_dir: Path, doc: dict | None = None, filename: str | None = None, **overrides) -> Path:
+    """Write a matter file under config_dir/matters/ and return its path."""
+    doc = doc if doc is not None else matter_doc(**overrides)
+    path = config_dir / "matters" / (filename or f"{doc['code']}.yaml")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _backends():
+    yield pytest.param("sqlite", id="sqlite")
+    yield pytest.param(
+        "postgresql", id="postgresql",
+        marks=pytest.mark.skipif(not PG_URL, reason="set DAIBAN_TEST_PG_URL to run on PostgreSQL"),
+    )
+
+
+@pytest.fixture(params=list(_backends()))
+def db_url(request, tmp_path):
+    """A database URL for an empty database: an SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    import psycopg2
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    conn = psycopg2.connect(PG_URL)
+    conn.autocommit = True
+    conn.cursor().execute(f"CREATE SCHEMA {schema}")
+    joiner = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{joiner}options=-csearch_path%3D{schema}"
+    finally:
+        if database.obj is not None and not database.obj.is_closed():
+            database.obj.close()
+        conn.cursor().execute(f"DROP SCHEMA {schema} CASCADE")
+        conn.close()
+
+
+@pytest.fixture
+def db(db_url):
+    """A migrated database bound to the models."""
+    connection = connect_database(db_url)
+    upgrade_database(connection)
+    yield connection
+    if not connection.is_closed():
+        connection.close()
+
+
+@pytest.fixture
+def app(db_url, db):
+    """The web application on the test database and the shipped config."""
+    from daiban.web import create_app
+
+    return create_app({"TESTING": True, "DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG)})
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
