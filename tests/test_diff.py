@@ -1,7 +1,6 @@
 """Readable differences between two versions of a matter."""
 
 from conftest import matter_doc
-
 from daiban.catalog.diff import diff_matters
 from daiban.catalog.schemas import fill_defaults
 

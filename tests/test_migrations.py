@@ -9,7 +9,7 @@ def test_upgrade_keeps_rows_and_fills_new_columns(db_url):
     db = connect_database(db_url)
     assert pending_migrations(db) == ["001_catalog", "002_matter_search"]
     upgrade_database(db, "001_catalog")
-    db.execute_sql("INSERT INTO matter (code, created_at) VALUES ('YLFW-0001', %s)" % db.param,
+    db.execute_sql(f"INSERT INTO matter (code, created_at) VALUES ('YLFW-0001', {db.param})",
                    (datetime.datetime(2025, 1, 1),))
     db.execute_sql(
         "INSERT INTO matter_version (matter_id, code, version, status, name, everyday_name, "

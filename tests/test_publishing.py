@@ -5,8 +5,8 @@ import datetime
 import peewee
 import pytest
 from click.testing import CliRunner
-from conftest import TODAY, matter_doc, write_matter
 
+from conftest import TODAY, matter_doc, write_matter
 from daiban.catalog.loader import load_catalog
 from daiban.cli import main
 from daiban.models import ImmutableRecordError, MatterVersion

@@ -5,8 +5,8 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
-from conftest import CONFIG, TODAY, matter_doc, write_matter
 
+from conftest import CONFIG, TODAY, matter_doc, write_matter
 from daiban.catalog.loader import load_catalog
 from daiban.cli import main
 

@@ -208,7 +208,8 @@ def diff(ctx, config_dir: Path, today: str | None) -> None:
             click.echo(f"  {change.format()}")
     missing = sorted(set(states) - set(result.catalog.matters))
     for code in missing:
-        click.echo(f"{code}：配置中已没有此事项（已发布的版本仍然有效；撤销请发布 status: withdrawn 的新版本）")
+        click.echo(f"{code}：配置中已没有此事项"
+                   "（已发布的版本仍然有效；撤销请发布 status: withdrawn 的新版本）")
     if not changed:
         click.echo("没有需要发布的变化。")
 
@@ -261,3 +262,7 @@ def serve(ctx, host: str, port: int) -> None:
     app = create_app({"DATABASE_URL": ctx.obj["database_url"]})
     click.echo(f"帮办代办平台已启动：http://{host}:{port}/  （Ctrl+C 停止）")
     app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

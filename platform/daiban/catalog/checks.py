@@ -64,7 +64,9 @@ def _check_fields(fields: list, base: str, outer: set[str], found: Found) -> Non
         if "min" in f and "max" in f and f["min"] > f["max"]:
             found.append((join_pointer(at, "min"), f"min（{f['min']}）大于 max（{f['max']}）"))
         if ("pattern" in f or "min_length" in f or "max_length" in f) and not kind.textual:
-            found.append((at, f"只有文本字段能设置 pattern/min_length/max_length（此字段类型为 {f['type']}）"))
+            found.append(
+                (at, f"只有文本字段能设置 pattern/min_length/max_length（此字段类型为 {f['type']}）")
+            )
         if "pattern" in f:
             try:
                 re.compile(f["pattern"])

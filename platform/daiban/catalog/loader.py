@@ -211,7 +211,8 @@ def _check_version(source: Source, matter: Matter, state: PublishedState) -> lis
     if matter.version < state.version:
         return [source.problem(
             "/version",
-            f"版本号 {matter.version} 低于已发布的版本 {state.version}；修改后请把版本号改为 {state.version + 1}",
+            f"版本号 {matter.version} 低于已发布的版本 {state.version}；"
+            f"修改后请把版本号改为 {state.version + 1}",
         )]
     if matter.version in state.hashes and state.hashes[matter.version] != matter.content_hash:
         return [source.problem(

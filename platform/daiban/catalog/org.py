@@ -1,4 +1,4 @@
-"""The organisation, roles and domains, compiled from `config/org/`, `config/roles/` and `config/domains.yaml`."""
+"""The organisation, roles and domains, compiled from `config/org/`, `roles/` and `domains.yaml`."""
 
 from __future__ import annotations
 

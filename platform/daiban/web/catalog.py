@@ -47,8 +47,10 @@ def index():
         if _matches(r, query) and (not domain or r.domain == domain)
         and (not level or level in r.level_list)
     ]
+    # Domains in the order of domains.yaml (the policy's order), unknown ones last.
+    order = {domain_id: index for index, domain_id in enumerate(domains)}
     grouped: dict[str, list] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (order.get(r.domain, len(order)), r.code)):
         grouped.setdefault(row.domain, []).append(row)
     return render_template(
         "catalog/index.html", grouped=grouped, domains=domains, organisation=organisation,
@@ -74,4 +76,5 @@ def guide(code: str):
 @bp.app_errorhandler(404)
 def not_found(_error):
     """A Chinese page for unknown addresses and matters not in force."""
-    return render_template("error.html", title="没有找到", message="该页面或事项不存在，或已不在有效期内。"), 404
+    message = "该页面或事项不存在，或已不在有效期内。"
+    return render_template("error.html", title="没有找到", message=message), 404

@@ -1,0 +1,80 @@
+"""The public catalog pages, through Flask's test client."""
+
+import datetime
+
+from conftest import CONFIG, TODAY
+from daiban.catalog.loader import load_catalog
+from daiban.publishing import publish_catalog
+
+
+def publish_shipped_catalog():
+    result = load_catalog(CONFIG, today=TODAY)
+    publish_catalog(result.catalog, "tester")
+    return result.catalog
+
+
+def elderly_allowance(catalog):
+    return next(m for m in catalog.matters.values() if m.everyday_name == "高龄津贴")
+
+
+def test_catalog_page_lists_the_published_matters_in_chinese(client):
+    catalog = publish_shipped_catalog()
+    page = client.get("/").get_data(as_text=True)
+    assert "帮办代办政务服务事项目录" in page
+    in_force = [m for m in catalog.matters.values()
+                if m.effective_from <= datetime.date.today() and m.status == "active"]
+    assert f"有效的事项共 {len(in_force)} 项" in page
+    for matter in in_force:
+        assert matter.name in page
+    for domain in ("社会保险", "养老服务", "残疾人服务", "户籍办理"):
+        assert domain in page
+
+
+def test_search_by_pinyin_initials_and_full_pinyin(client):
+    catalog = publish_shipped_catalog()
+    allowance = elderly_allowance(catalog)
+    for query in ("gljt", "gaoling", "高龄"):
+        page = client.get("/", query_string={"q": query}).get_data(as_text=True)
+        assert allowance.name in page, query
+    page = client.get("/", query_string={"q": "gljt"}).get_data(as_text=True)
+    assert "城乡居民基本养老保险参保登记" not in page
+
+
+def test_filter_by_domain_and_level(client):
+    catalog = publish_shipped_catalog()
+    page = client.get("/", query_string={"domain": "disability"}).get_data(as_text=True)
+    for matter in catalog.matters.values():
+        assert (matter.name in page) == (matter.domain == "disability"), matter.name
+    page = client.get("/", query_string={"level": "village"}).get_data(as_text=True)
+    for matter in catalog.matters.values():
+        if "village" not in matter.levels:
+            assert f">{matter.name}<" not in page
+
+
+def test_guide_page_tells_everything_at_once(client):
+    catalog = publish_shipped_catalog()
+    matter = catalog.matters["SHBX-0001"]
+    page = client.get("/matters/SHBX-0001").get_data(as_text=True)
+    assert matter.name in page
+    assert "承诺办结时限" in page and "5个工作日" in page
+    assert "扎赉特旗社会保险事业服务中心" in page
+    for material in matter.materials:
+        assert material.name in page
+    assert "可容缺，5个工作日内补齐" in page
+    for condition in matter.conditions + matter.exclusions:
+        assert condition.text in page
+    assert "不收费" in page
+
+
+def test_unknown_matter_is_a_chinese_404(client):
+    response = client.get("/matters/NOPE-0001")
+    assert response.status_code == 404
+    assert "没有找到" in response.get_data(as_text=True)
+
+
+def test_styles_are_served_locally(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "http://" not in page and "https://" not in page
+    for url in ("/vendor/bootstrap/bootstrap4/css/bootstrap.min.css", "/static/daiban.css"):
+        with client.get(url) as response:
+            assert response.status_code == 200
