@@ -159,7 +159,8 @@ def test_cli_publish_history_and_diff(config_dir, db, db_url):
     cli(db_url, "catalog", "publish", str(config_dir), "--by", "李四")
     result = cli(db_url, "catalog", "history", "TEST-0001")
     assert result.exit_code == 0
-    assert "第 1 版" in result.output and "第 2 版" in result.output and "李四" in result.output
+    assert "第 1 版  已被替代" in result.output and "第 2 版  现行" in result.output
+    assert "李四" in result.output
     assert cli(db_url, "catalog", "history", "NOPE-1").exit_code == 1
 
 

@@ -81,3 +81,23 @@ def test_check_rule_reports_unknown_names():
 def test_every_helper_is_documented():
     for helper in HELPERS.values():
         assert helper.signature.startswith(helper.name + "(") and helper.doc
+
+
+def test_every_allowed_cel_function_really_evaluates():
+    from daiban.catalog.rules import CEL_FUNCTIONS
+
+    samples = {
+        "size": "size('ab') == 2", "contains": "'ab'.contains('a')",
+        "startsWith": "'ab'.startsWith('a')", "endsWith": "'ab'.endsWith('b')",
+        "matches": "'ab'.matches('^a')", "exists": "[1].exists(x, x == 1)",
+        "all": "[1].all(x, x == 1)", "exists_one": "[1].exists_one(x, x == 1)",
+        "map": "[1].map(x, x * 2) == [2]", "filter": "[1, 2].filter(x, x > 1) == [2]",
+        "has": "has({'a': 1}.a)", "int": "int('3') == 3", "uint": "uint(3) == 3u",
+        "double": "double(3) == 3.0", "string": "string(3) == '3'", "type": "type(1) == int",
+        "dyn": "dyn(1) == 1", "timestamp": "timestamp('2020-01-01T00:00:00Z') != null",
+        "duration": "duration('1h') > duration('1m')",
+    }
+    assert set(samples) == CEL_FUNCTIONS
+    for name, rule in samples.items():
+        assert check_rule(rule, set()) == [], name
+        assert evaluate(rule, {}) is True, name

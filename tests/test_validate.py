@@ -276,3 +276,40 @@ def test_schemas_are_valid_json_schema(kind):
 
     schema, _ = load_schema(kind)
     Draft202012Validator.check_schema(schema)
+
+
+def test_field_ids_must_not_be_reserved_words(config_dir):
+    doc = matter_doc()
+    doc["fields"].append({"id": "today", "label": "今天", "type": "date"})
+    doc["fields"].append({
+        "id": "members", "label": "家庭成员", "type": "group",
+        "fields": [{"id": "name", "label": "姓名", "type": "text"},
+                   {"id": "string", "label": "备注", "type": "text"}],
+    })
+    write_matter(config_dir, doc)
+    found = {p.pointer: p.message for p in problems_of(config_dir)}
+    assert "保留字" in found["/fields/2/id"]
+    assert "保留字" in found["/fields/3/fields/1/id"]
+    # A member's name repeating the applicant's field id is natural and allowed.
+    assert "/fields/3/fields/0/id" not in found
+
+
+def test_a_broken_file_still_claims_its_code(config_dir):
+    write_matter(config_dir, filename="a.yaml", levels=["county"])
+    write_matter(config_dir, filename="b.yaml")
+    pointers = {(p.path.rsplit("/", 1)[-1], p.pointer) for p in problems_of(config_dir)}
+    assert ("b.yaml", "/code") in pointers
+
+
+def test_file_named_unlike_its_code_is_a_warning(config_dir):
+    write_matter(config_dir, filename="elderly.yaml")
+    result = load_catalog(config_dir, today=TODAY)
+    assert result.ok
+    assert any("与事项编码 TEST-0001 不一致" in w.message for w in result.warnings)
+
+
+def test_monthly_window_keys_on_a_yearly_window(config_dir):
+    write_matter(config_dir, application_windows=[
+        {"every": "year", "from": "09-01", "to": "12-31", "from_day": 1},
+    ])
+    assert only_problem(config_dir).pointer == "/application_windows/0/from_day"

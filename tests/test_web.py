@@ -78,3 +78,15 @@ def test_styles_are_served_locally(client):
     for url in ("/vendor/bootstrap/bootstrap4/css/bootstrap.min.css", "/static/daiban.css"):
         with client.get(url) as response:
             assert response.status_code == 200
+
+
+def test_guide_shows_the_due_date_if_accepted_today(client):
+    from daiban.catalog.loader import load_catalog
+
+    catalog = publish_shipped_catalog()
+    calendar = load_catalog(CONFIG).catalog.calendar
+    matter = catalog.matters["SHBX-0001"]
+    due = calendar.due_date(datetime.date.today(), matter.promised_limit)
+    page = client.get("/matters/SHBX-0001").get_data(as_text=True)
+    assert f"应于 {due.on.isoformat()} 前办结" in page
+    assert ("暂定" in page) == due.provisional

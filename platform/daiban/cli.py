@@ -220,15 +220,25 @@ def diff(ctx, config_dir: Path, today: str | None) -> None:
 def history(ctx, code: str) -> None:
     """List the published versions of the matter CODE."""
     from daiban.publishing import history as version_history
+    from daiban.publishing import version_in_force
 
     _open(ctx)
     rows = version_history(code)
     if not rows:
         raise click.ClickException(f"没有找到事项 {code} 的已发布版本")
+    today = datetime.date.today()
+    current = version_in_force(code, today)
     click.echo(f"{code} {rows[-1].name}")
     for row in rows:
         until = f" 至 {row.effective_until}" if row.effective_until else ""
-        status = "已撤销" if row.status == "withdrawn" else "有效"
+        if current is not None and row.version == current.version:
+            status = "现行"
+        elif row.effective_from > today:
+            status = "待生效"
+        elif row.status == "withdrawn":
+            status = "撤销"
+        else:
+            status = "已失效" if current is None else "已被替代"
         click.echo(
             f"  第 {row.version} 版  {status}  自 {row.effective_from}{until} 起  "
             f"发布于 {row.published_at:%Y-%m-%d %H:%M}  发布人 {row.published_by}  "

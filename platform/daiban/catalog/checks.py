@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 
 from daiban.catalog.field_types import FIELD_TYPES
-from daiban.catalog.rules import check_rule
+from daiban.catalog.rules import RESERVED_NAMES, check_rule
 from daiban.catalog.sources import join_pointer
 
 LEVELS = ("village", "township", "banner")
@@ -56,6 +56,10 @@ def _check_fields(fields: list, base: str, outer: set[str], found: Found) -> Non
     for index, f in enumerate(fields):
         at = join_pointer(base, index)
         kind = FIELD_TYPES[f["type"]]
+        # Inside a group the entry's own fields shadow outer fields of the same id, as
+        # members' name and id_number naturally repeat the applicant's.
+        if f["id"] in RESERVED_NAMES:
+            found.append((join_pointer(at, "id"), f"“{f['id']}” 是规则语言的保留字，不能用作字段编号"))
         for key in ("visible_when", "required_when"):
             if key in f:
                 found.extend((join_pointer(at, key), msg) for msg in check_rule(f[key], visible))
@@ -152,7 +156,7 @@ def _check_materials(doc: dict, fields: set[str], found: Found) -> None:
                     if value not in values:
                         found.append((f"{at}/applicant_types/{t_index}",
                                       f"“{value}” 不是 applicant_type 字段的选项"))
-        if m.get("alternatives") and "fallback" not in m and m["necessity"] == "optional":
+        if m.get("alternatives") and m["necessity"] == "optional":
             found.append((join_pointer(at, "alternatives"), "非必要材料不需要替代材料"))
     found.extend(_duplicates(ids, "材料编号"))
 
@@ -178,6 +182,11 @@ def check_matter(doc: dict, departments: set[str], domains: set[str], roles: set
         at = f"/application_windows/{index}"
         if w["every"] == "month" and w["from_day"] > w["to_day"]:
             found.append((at, "每月受理期的开始日晚于结束日"))
+        wrong = ("from", "to") if w["every"] == "month" else ("from_day", "to_day")
+        for key in wrong:
+            if key in w:
+                found.append((join_pointer(at, key),
+                              f"{'每月' if w['every'] == 'month' else '每年'}受理期不使用 “{key}”"))
         for key in ("from", "to"):
             if w["every"] == "year" and not _month_day_ok(w[key]):
                 found.append((join_pointer(at, key), f"“{w[key]}” 不是一年中真实存在的日期"))

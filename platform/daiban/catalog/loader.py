@@ -100,8 +100,10 @@ class _Reader:
             return source, None
         return source, fill_defaults(kind, source.data)
 
-    def read_folder(self, folder: str, kind: str, required: bool = True) -> list[tuple[Source, dict]]:
-        """Read every file of a sub-folder; a missing required folder is a problem."""
+    def read_folder(
+        self, folder: str, kind: str, required: bool = True, keep_invalid: bool = False
+    ) -> list[tuple[Source, dict | None]]:
+        """Read every file of a sub-folder (with `keep_invalid`, invalid ones as (source, None))."""
         path = self.config_dir / folder
         files = find_files(path)
         if not files and required:
@@ -111,7 +113,7 @@ class _Reader:
         results = []
         for file in files:
             source, data = self.read(file, kind)
-            if data is not None:
+            if data is not None or keep_invalid:
                 results.append((source, data))
         return results
 
@@ -160,16 +162,28 @@ def load_catalog(
 
     _load_calendar(reader, catalog, problems, today or datetime.date.today())
 
-    matter_docs = reader.read_folder("matters", "matter")
+    matter_docs = reader.read_folder("matters", "matter", keep_invalid=True)
     departments = set(catalog.organisation.departments)
     seen_codes: dict[str, str] = {}
     for source, normalized in matter_docs:
+        if normalized is None:
+            # An invalid file still claims its code, so a copy elsewhere is caught now.
+            raw_code = source.data.get("code") if isinstance(source.data, dict) else None
+            if isinstance(raw_code, str):
+                seen_codes.setdefault(raw_code, source.path)
+            continue
         code = normalized["code"]
         found = checks.check_matter(normalized, departments, set(catalog.domains), set(catalog.roles))
         if code in seen_codes:
             found.append(("/code", f"事项编码 “{code}” 重复（已用于 {seen_codes[code]}）"))
         problems.extend(source.problem(p, m) for p, m in found)
+        if Path(source.path).stem != code:
+            problems.append(source.problem(
+                "/code", f"文件名 “{Path(source.path).name}” 与事项编码 {code} 不一致，建议改为 {code}"
+                f"{Path(source.path).suffix}", WARNING,
+            ))
         if code in seen_codes or found:
+            seen_codes.setdefault(code, source.path)
             continue
         seen_codes[code] = source.path
         matter = compile_matter(normalized)
@@ -184,6 +198,8 @@ def load_catalog(
 
 def _load_calendar(reader: _Reader, catalog: Catalog, problems: list[Problem], today) -> None:
     docs = []
+    # Years with a file, valid or not: a broken file is reported once, not also as missing.
+    present = {int(p.stem) for p in find_files(reader.config_dir / "calendar") if p.stem.isdigit()}
     for source, data in reader.read_folder("calendar", "calendar"):
         stem = Path(source.path).stem
         if not stem.isdigit():
@@ -198,7 +214,7 @@ def _load_calendar(reader: _Reader, catalog: Catalog, problems: list[Problem], t
     except ValueError as exc:
         problems.append(Problem(str(reader.config_dir / "calendar"), 1, 1, "", f"日历有冲突：{exc}"))
         return
-    for year in missing_calendar_years(catalog.calendar.years, today):
+    for year in missing_calendar_years(catalog.calendar.years | present, today):
         problems.append(Problem(
             str(reader.config_dir / "calendar" / f"{year}.yaml"), 1, 1, "",
             f"缺少 {year} 年的节假日安排；该年的到期日将按周一至周五推算并标为“暂定”",

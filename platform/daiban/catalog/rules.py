@@ -63,12 +63,17 @@ HELPERS: dict[str, Helper] = {
 
 BUILTIN_VARIABLES = {"today": "评估当日，YYYY-MM-DD"}
 
-# CEL's own functions and macros that rules may use; operators (`_&&_`, `@in` …) are always fine.
+# CEL's own functions and macros that rules may use (those the installed evaluator really
+# provides: a test evaluates each); operators (`_&&_`, `@in` …) are always fine.
 CEL_FUNCTIONS = frozenset({
     "size", "contains", "startsWith", "endsWith", "matches", "exists", "all", "exists_one",
-    "map", "filter", "has", "int", "uint", "double", "string", "bool", "type", "dyn",
-    "lowerAscii", "upperAscii", "trim", "min", "max",
+    "map", "filter", "has", "int", "uint", "double", "string", "type", "dyn", "timestamp",
+    "duration",
 })
+# Type names CEL lets rules compare with `type(x) == int`; no field may take these ids.
+CEL_TYPE_NAMES = frozenset({"int", "uint", "double", "string", "bool", "bytes", "list", "map",
+                            "null_type", "type"})
+RESERVED_NAMES = CEL_TYPE_NAMES | set(BUILTIN_VARIABLES) | {"true", "false", "null"}
 
 _COMPREHENSION = re.compile(r"\.\s*(?:exists_one|exists|all|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 
@@ -118,7 +123,7 @@ def check_rule(source: str, known_variables) -> list[str]:
         rule = compile_rule(source)
     except RuleError as exc:
         return [str(exc)]
-    known = set(known_variables) | set(BUILTIN_VARIABLES)
+    known = set(known_variables) | set(BUILTIN_VARIABLES) | CEL_TYPE_NAMES
     problems = []
     for name in sorted(rule.variables - known):
         problems.append(f"规则 “{source}” 用到了表单中没有的字段 “{name}”")
@@ -135,6 +140,6 @@ def evaluate(source: str, values: Mapping[str, object], today: datetime.date | N
         context.add_function(helper.name, helper.make(day))
     context.add_variable("today", day.isoformat())
     for name in compile_rule(source).variables:
-        if name != "today":
+        if name not in RESERVED_NAMES:
             context.add_variable(name, values.get(name))
     return _program(source).execute(context)

@@ -16,11 +16,11 @@ LEVEL_NAMES = {"village": "嘎查村", "township": "苏木乡镇", "banner": "�
 
 
 def _reference():
-    """Domains and departments for display, from the config folder (cached per process)."""
+    """Domains, organisation and calendar from the config folder (loaded once per process)."""
     cached = current_app.extensions.get("daiban_reference")
     if cached is None:
-        result = load_catalog(current_app.config["CONFIG_DIR"])
-        cached = (result.catalog.domains, result.catalog.organisation)
+        catalog = load_catalog(current_app.config["CONFIG_DIR"]).catalog
+        cached = (catalog.domains, catalog.organisation, catalog.calendar)
         current_app.extensions["daiban_reference"] = cached
     return cached
 
@@ -38,7 +38,7 @@ def _matches(row, query: str) -> bool:
 def index():
     """The catalog in force today, searchable by name, code or pinyin, filterable by domain and level."""
     today = datetime.date.today()
-    domains, organisation = _reference()
+    domains, organisation, _calendar = _reference()
     query = request.args.get("q", "")
     domain = request.args.get("domain", "")
     level = request.args.get("level", "")
@@ -65,11 +65,13 @@ def guide(code: str):
     row = version_in_force(code)
     if row is None:
         abort(404)
-    domains, organisation = _reference()
+    domains, organisation, calendar = _reference()
     matter = compiled(row)
+    today = datetime.date.today()
     return render_template(
         "catalog/guide.html", row=row, matter=matter, domains=domains,
         organisation=organisation, levels=LEVEL_NAMES, m=model,
+        due=calendar.due_date(today, matter.promised_limit), today=today,
     )
 
 
