@@ -90,3 +90,13 @@ def test_guide_shows_the_due_date_if_accepted_today(client):
     page = client.get("/matters/SHBX-0001").get_data(as_text=True)
     assert f"应于 {due.on.isoformat()} 前办结" in page
     assert ("暂定" in page) == due.provisional
+
+
+def test_guide_says_which_applicants_bring_a_material(client):
+    catalog = publish_shipped_catalog()
+    matter, material = next(
+        (m, mat) for m in catalog.matters.values() for mat in m.materials if mat.applicant_types
+    )
+    label = matter.field("applicant_type").option_label(material.applicant_types[0])
+    page = client.get(f"/matters/{matter.code}").get_data(as_text=True)
+    assert f"适用于：{label}" in page

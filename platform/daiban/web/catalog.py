@@ -19,7 +19,11 @@ def _reference():
     """Domains, organisation and calendar from the config folder (loaded once per process)."""
     cached = current_app.extensions.get("daiban_reference")
     if cached is None:
-        catalog = load_catalog(current_app.config["CONFIG_DIR"]).catalog
+        result = load_catalog(current_app.config["CONFIG_DIR"])
+        for problem in result.errors:
+            # Invalid files are left out of the reference data; say so in the log.
+            current_app.logger.warning("config problem: %s", problem.format())
+        catalog = result.catalog
         cached = (catalog.domains, catalog.organisation, catalog.calendar)
         current_app.extensions["daiban_reference"] = cached
     return cached
