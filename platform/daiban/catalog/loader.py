@@ -122,8 +122,12 @@ def load_catalog(
     config_dir: Path | str,
     today: datetime.date | None = None,
     published: Mapping[str, PublishedState] | None = None,
+    include_matters: bool = True,
 ) -> LoadResult:
-    """Read, validate and compile a config folder; `published` enables the version checks."""
+    """Read, validate and compile a config folder; `published` enables the version checks.
+
+    Without `include_matters` only roles, organisation, domains and calendar are loaded.
+    """
     config_dir = Path(config_dir)
     problems: list[Problem] = []
     catalog = Catalog(config_dir)
@@ -162,6 +166,9 @@ def load_catalog(
 
     _load_calendar(reader, catalog, problems, today or datetime.date.today())
 
+    if not include_matters:
+        problems.sort(key=lambda p: (p.path, p.line, p.column, p.pointer))
+        return LoadResult(catalog, problems, reader.files)
     matter_docs = reader.read_folder("matters", "matter", keep_invalid=True)
     departments = set(catalog.organisation.departments)
     seen_codes: dict[str, str] = {}

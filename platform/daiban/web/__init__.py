@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
+import datetime
+import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import flask_admin
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, render_template
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from daiban.catalog.calendar import WorkCalendar
+from daiban.catalog.loader import load_catalog
+from daiban.catalog.org import Domain, Organisation, Role
 from daiban.db import connect_database, default_url
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Config the running app needs besides the published catalog: roles, org, domains, calendar."""
+
+    roles: dict[str, Role]
+    organisation: Organisation
+    domains: dict[str, Domain]
+    calendar: WorkCalendar
+
+
+def load_reference(config_dir: str) -> Reference:
+    """Load roles, organisation, domains and calendar; invalid files are logged and left out."""
+    result = load_catalog(config_dir, include_matters=False)
+    for problem in result.errors:
+        log.warning("config problem: %s", problem.format())
+    c = result.catalog
+    return Reference(c.roles, c.organisation, c.domains, c.calendar)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -18,12 +48,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         SECRET_KEY=os.environ.get("DAIBAN_SECRET_KEY", "dev-only-secret"),
         DATABASE_URL=default_url(),
         CONFIG_DIR=os.environ.get("DAIBAN_CONFIG_DIR", "config"),
-        JSON_AS_ASCII=False,
+        PERMANENT_SESSION_LIFETIME=datetime.timedelta(minutes=30),  # idle timeout
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="zh_Hans_CN",
+        WTF_CSRF_TIME_LIMIT=None,  # the session's own lifetime bounds the token
     )
     if test_config:
         app.config.from_mapping(test_config)
 
     db = connect_database(app.config["DATABASE_URL"])
+    app.extensions["daiban"] = load_reference(app.config["CONFIG_DIR"])
 
     @app.before_request
     def _open_db():
@@ -34,6 +69,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not db.is_closed():
             db.close()
 
+    Babel(app, locale_selector=lambda: "zh_Hans_CN")
+    csrf.init_app(app)
+
     # Bootstrap comes from Flask-Admin's own static folder: no CDN, one copy on disk.
     vendor = Blueprint(
         "vendor", __name__,
@@ -42,7 +80,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.register_blueprint(vendor)
 
-    from daiban.web import catalog
+    from daiban.admin import init_admin
+    from daiban.web import auth, catalog
 
+    auth.login_manager.init_app(app)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(catalog.bp)
+    init_admin(app)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        message = "页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试。"
+        return render_template("error.html", title="请求被拒绝", message=message), 400
+
+    @app.errorhandler(403)
+    def _forbidden(_error):
+        return render_template("error.html", title="没有权限", message="您的角色不能访问此页面或记录。"), 403
+
     return app

@@ -7,7 +7,6 @@ import datetime
 from flask import Blueprint, abort, current_app, render_template, request
 
 from daiban.catalog import model
-from daiban.catalog.loader import load_catalog
 from daiban.publishing import catalog_in_force, compiled, upcoming_versions, version_in_force
 
 bp = Blueprint("catalog", __name__)
@@ -16,17 +15,9 @@ LEVEL_NAMES = {"village": "嘎查村", "township": "苏木乡镇", "banner": "�
 
 
 def _reference():
-    """Domains, organisation and calendar from the config folder (loaded once per process)."""
-    cached = current_app.extensions.get("daiban_reference")
-    if cached is None:
-        result = load_catalog(current_app.config["CONFIG_DIR"])
-        for problem in result.errors:
-            # Invalid files are left out of the reference data; say so in the log.
-            current_app.logger.warning("config problem: %s", problem.format())
-        catalog = result.catalog
-        cached = (catalog.domains, catalog.organisation, catalog.calendar)
-        current_app.extensions["daiban_reference"] = cached
-    return cached
+    """Domains, organisation and calendar loaded when the app was created."""
+    ref = current_app.extensions["daiban"]
+    return ref.domains, ref.organisation, ref.calendar
 
 
 def _matches(row, query: str) -> bool:

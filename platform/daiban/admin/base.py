@@ -1,0 +1,230 @@
+"""The one base view every admin screen inherits: permissions and data scope at every entry point.
+
+Flask-Admin's peewee backend reaches records by several doors: list and count (`get_query`),
+details/edit/delete by id (`get_one`), bulk actions (`action_delete`), ajax lookups
+(`_create_ajax_loader`), inline edits (`ajax_update`) and export. Each is overridden here to go
+through `daiban.access.scoped`, so a record outside the user's scope is simply not found.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import peewee
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from playhouse.shortcuts import model_to_dict
+
+from daiban import audit
+from daiban.access import scoped
+from daiban.db import database
+from daiban.models import model_label
+
+log = logging.getLogger(__name__)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def current_principal():
+    """The signed-in user's Principal, or None outside a signed-in request."""
+    if current_user and current_user.is_authenticated:
+        return current_user.principal
+    return None
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Ajax lookups that only offer records inside the user's scope."""
+
+    def get_one(self, pk):
+        """The record with this key, if in scope."""
+        return scoped(self.model.select(), self.model, current_principal()).where(
+            getattr(self.model, self.pk) == pk).first()
+
+    def get_list(self, term, offset=0, limit=10):
+        """Matching records inside the user's scope."""
+        query = scoped(self.model.select(), self.model, current_principal())
+        if term:
+            condition = None
+            for field in self._cached_fields:
+                clause = field ** f"%{term}%"
+                condition = clause if condition is None else condition | clause
+            query = query.where(condition)
+        return list(query.offset(offset or 0).limit(limit))
+
+
+class ScopedModelView(ModelView):
+    """A model view whose every entry point honours roles and data scope."""
+
+    resource: str = ""  # the permission resource of config/roles/
+    form_base_class = FlaskForm  # CSRF on every form, action and delete
+    can_view_details = True
+    can_set_page_size = False
+    page_size = 20
+    simple_list_pager = True  # no COUNT(*) over large tables
+    export_max_rows = 5000
+    export_types = ["csv"]
+    masked_columns: tuple[str, ...] = ("phone",)
+    read_only = False
+
+    # ---- permissions --------------------------------------------------------------------
+    def allowed(self, action: str) -> bool:
+        """True when the signed-in user's roles allow `action` on this view's resource."""
+        principal = current_principal()
+        if principal is None:
+            return False
+        if self.read_only and action not in ("view", "export"):
+            return False
+        return principal.can(self.resource, action)
+
+    @property
+    def can_create(self):  # noqa: D102 - Flask-Admin reads these as attributes
+        return self.allowed("create")
+
+    @property
+    def can_edit(self):  # noqa: D102
+        return self.allowed("edit")
+
+    @property
+    def can_delete(self):  # noqa: D102
+        return self.allowed("delete")
+
+    @property
+    def can_export(self):  # noqa: D102
+        return self.allowed("export")
+
+    def is_accessible(self):
+        """Only signed-in users whose roles may view this resource see the screen."""
+        return self.allowed("view")
+
+    def inaccessible_callback(self, name, **kwargs):
+        """Send strangers to the login page; refuse signed-in users with 403."""
+        if current_principal() is None:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    # ---- scope --------------------------------------------------------------------------
+    def get_query(self):
+        """The records the user may see."""
+        return scoped(self.model.select(), self.model, current_principal())
+
+    def get_one(self, id):
+        """A record by primary key, only if it is in the user's scope."""
+        pk = getattr(self.model, self._primary_key)
+        return self.get_query().where(pk == id).first()
+
+    def _create_ajax_loader(self, name, options):
+        remote = getattr(self.model, name).rel_model
+        return ScopedAjaxLoader(name, remote, **options)
+
+    # ---- changes ------------------------------------------------------------------------
+    def _audit(self, action: str, record, before=None, after=None, summary: str = ""):
+        principal = current_principal()
+        audit.record(
+            action, principal.username if principal else "-",
+            roles=",".join(r.id for r in principal.roles) if principal else "",
+            ip=request.remote_addr or "", object_type=self.model._meta.table_name,
+            object_id=getattr(record, "id", ""), summary=summary or str(record),
+            before=before, after=after,
+        )
+
+    def create_model(self, form):
+        """Create, then audit."""
+        record = super().create_model(form)
+        if record:
+            self._audit("create", record, after=model_to_dict(record, recurse=False))
+        return record
+
+    def update_model(self, form, model):
+        """Update (only records in scope reach here), then audit with before and after."""
+        before = model_to_dict(model, recurse=False)
+        ok = super().update_model(form, model)
+        if ok:
+            self._audit("update", model, before=before, after=model_to_dict(model, recurse=False))
+        return ok
+
+    def delete_model(self, model):
+        """Delete a record nothing refers to; deactivate one that history points to."""
+        if not self.can_delete or self.get_one(model.id) is None:
+            flash("没有删除该记录的权限", "error")
+            return False
+        before = model_to_dict(model, recurse=False)
+        try:
+            with database.atomic():
+                model.delete_instance(recursive=False)  # never cascade into history
+        except peewee.IntegrityError:
+            return self._deactivate(model, before)
+        self._audit("delete", model, before=before)
+        return True
+
+    def _deactivate(self, model, before) -> bool:
+        if "active" in self.model._meta.fields:
+            self.model.update(active=False).where(self.model.id == model.id).execute()
+        elif "status" in self.model._meta.fields:
+            self.model.update(status="inactive").where(self.model.id == model.id).execute()
+        else:
+            flash("该记录已被其他记录引用，不能删除", "error")
+            return False
+        self._audit("deactivate", model, before=before, summary=f"{model}（被引用，改为停用）")
+        flash(f"“{model}” 已被其他记录引用，不能删除，已改为停用", "warning")
+        return True
+
+    def action_delete(self, ids):
+        """Bulk delete: each record goes through the scoped, non-cascading delete."""
+        if not self.can_delete:
+            abort(403)
+        done = 0
+        for record_id in ids:
+            record = self.get_one(record_id)
+            if record is not None and self.delete_model(record):
+                done += 1
+        flash(f"已处理 {done} 条记录", "success")
+
+    def ajax_update(self):
+        """Inline edit: needs the edit permission, and the record must be in scope."""
+        if not self.can_edit:
+            abort(403)
+        return super().ajax_update()
+
+    def handle_view_exception(self, exc):
+        """Never show database text to users: log it, flash a plain message."""
+        if isinstance(exc, peewee.DatabaseError):
+            log.exception("database error in %s", self.endpoint)
+            flash("保存失败：数据不符合要求或与其他记录冲突，请检查后重试", "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    # ---- export -------------------------------------------------------------------------
+    def get_export_value(self, model, name):
+        """Export masked personal data and defuse spreadsheet formulas."""
+        value = super().get_export_value(model, name)
+        text = "" if value is None else str(value)
+        if name in self.masked_columns and text:
+            text = mask(text)
+        if text.startswith(FORMULA_STARTS):
+            text = "'" + text
+        return text
+
+    def _export_data(self):
+        count, data = super()._export_data()
+        self._audit("export", None, summary=f"导出{model_label(self.model)} {len(data)} 条")
+        return count, data
+
+    # ---- labels -------------------------------------------------------------------------
+    def get_column_name(self, field):
+        """Column headers come from the model's verbose names."""
+        if self.column_labels and field in self.column_labels:
+            return self.column_labels[field]
+        model_field = self.model._meta.fields.get(field)
+        if model_field is not None and model_field.verbose_name:
+            return model_field.verbose_name
+        return super().get_column_name(field)
+
+
+def mask(text: str) -> str:
+    """Mask the middle of a phone or ID number: 152223********1234."""
+    if len(text) <= 7:
+        return text[:1] + "*" * (len(text) - 1)
+    keep = 3 if len(text) <= 11 else 6
+    return text[:keep] + "*" * (len(text) - keep - 4) + text[-4:]

@@ -1,0 +1,219 @@
+"""The generated admin screens, one declarative class per model, all on ScopedModelView."""
+
+from __future__ import annotations
+
+from flask import current_app, flash
+from markupsafe import Markup, escape
+from werkzeug.security import generate_password_hash
+from wtforms import PasswordField, SelectMultipleField
+from wtforms.validators import Optional
+
+from daiban.accounts import PasswordTooWeak, check_password_strength
+from daiban.admin.base import ScopedModelView, mask
+from daiban.audit import ACTION_LABELS as AUDIT_ACTIONS
+from daiban.models import Agent, AuditLog, Department, MatterVersion, OrgUnit, ServiceCenter, User
+
+LEVEL_CHOICES = [("banner", "旗"), ("township", "苏木乡镇"), ("village", "嘎查村（社区）")]
+LEVEL_NAMES = dict(LEVEL_CHOICES)
+MIN_AGENTS = 2  # the policy asks for at least 2–3 agents per township center and village station
+
+
+def _level(view, context, model, name):
+    return LEVEL_NAMES.get(getattr(model, name), getattr(model, name))
+
+
+def _masked(view, context, model, name):
+    value = getattr(model, name)
+    return mask(value) if value else ""
+
+
+def _yes_no(view, context, model, name):
+    return "是" if getattr(model, name) else "否"
+
+
+class OrgUnitView(ScopedModelView):
+    """行政区划: the banner, townships and villages."""
+
+    resource = "org_unit"
+    column_list = ("code", "name", "level", "parent", "active")
+    column_searchable_list = ("code",)
+    column_filters = ("level", "active")
+    column_default_sort = "code"
+    column_formatters = {"level": _level, "active": _yes_no}
+    form_choices = {"level": LEVEL_CHOICES}
+    form_ajax_refs = {"parent": {"fields": ("name", "code")}}
+
+
+def _active_agents(view, context, model, name):
+    count = Agent.select().where((Agent.center == model) & (Agent.status == "active")).count()
+    if model.level in ("township", "village") and count < MIN_AGENTS:
+        hint = "每个乡镇中心和村级站至少 2–3 名代办员"
+        return Markup(f'{count} <span class="badge badge-danger" title="{hint}">不足 {MIN_AGENTS} 名</span>')
+    return str(count)
+
+
+class ServiceCenterView(ScopedModelView):
+    """服务中心（站）, with their active agents and the 2-agent minimum flagged."""
+
+    resource = "service_center"
+    column_list = ("code", "name", "level", "unit", "phone", "active_agents", "active")
+    column_labels = {"active_agents": "在岗代办员"}
+    column_searchable_list = ("code",)
+    column_filters = ("level", "active")
+    column_default_sort = "code"
+    column_formatters = {"level": _level, "active_agents": _active_agents, "active": _yes_no}
+    column_details_list = ("code", "name", "level", "unit", "address", "phone", "hours", "active",
+                           "agent_list")
+    column_formatters_detail = {"agent_list": lambda v, c, m, n: Markup("<br>".join(
+        escape(f"{a.name}（{mask(a.phone) if a.phone else '无电话'}）")
+        for a in Agent.select().where((Agent.center == m) & (Agent.status == "active"))
+    ) or "（无）")}
+    form_choices = {"level": LEVEL_CHOICES}
+    form_ajax_refs = {"unit": {"fields": ("name", "code")}}
+
+
+class DepartmentView(ScopedModelView):
+    """部门 (责任单位)."""
+
+    resource = "department"
+    column_list = ("code", "name", "short_name", "in_hall", "phone", "active")
+    column_searchable_list = ("code",)
+    column_filters = ("in_hall", "active")
+    column_default_sort = "code"
+    column_formatters = {"in_hall": _yes_no, "active": _yes_no}
+
+
+class AgentView(ScopedModelView):
+    """代办员 with their duties list (代办员责任清单)."""
+
+    resource = "agent"
+    column_list = ("name", "center", "department", "phone", "status")
+    column_searchable_list = ("name",)
+    column_filters = ("status",)
+    column_default_sort = "name"
+    column_formatters = {
+        "phone": _masked,
+        "status": lambda v, c, m, n: {"active": "在岗", "inactive": "停用"}.get(m.status, m.status),
+    }
+    form_choices = {"status": [("active", "在岗"), ("inactive", "停用")]}
+    form_excluded_columns = ("created_at",)
+    form_ajax_refs = {
+        "center": {"fields": ("name", "code")},
+        "department": {"fields": ("name", "code")},
+        "user": {"fields": ("username", "display_name")},
+    }
+
+
+def _role_names(view, context, model, name):
+    roles = current_app.extensions["daiban"].roles
+    return "、".join(roles[r].name if r in roles else r for r in model.role_ids)
+
+
+class UserView(ScopedModelView):
+    """用户: accounts, their roles and place in the organisation."""
+
+    resource = "user"
+    column_list = ("username", "display_name", "center", "department", "roles", "active",
+                   "last_login_at")
+    column_searchable_list = ("username",)
+    column_filters = ("active",)
+    column_default_sort = "username"
+    column_formatters = {"roles": _role_names, "active": _yes_no}
+    column_details_exclude_list = ("password_hash",)
+    form_excluded_columns = ("password_hash", "failed_logins", "locked_until", "last_login_at",
+                             "created_at", "roles", "agent_profiles")
+    form_ajax_refs = {
+        "center": {"fields": ("name", "code")},
+        "department": {"fields": ("name", "code")},
+    }
+    column_export_exclude_list = ("password_hash",)
+
+    def scaffold_form(self):
+        """The generated form plus role choices from config and a new-password field."""
+        form_class = super().scaffold_form()
+        form_class.role_ids = SelectMultipleField("角色", choices=[], validate_choice=False)
+        form_class.new_password = PasswordField(
+            "新密码", validators=[Optional()],
+            description="至少 10 位，含大写字母、小写字母、数字、符号中的至少三种；不修改请留空",
+        )
+        return form_class
+
+    def _fill_choices(self, form, obj=None):
+        roles = current_app.extensions["daiban"].roles
+        form.role_ids.choices = [(r.id, r.name) for r in roles.values()]
+        if obj is not None and not form.role_ids.data:
+            form.role_ids.data = obj.role_ids
+        return form
+
+    def create_form(self, obj=None):
+        """Create form with role choices."""
+        return self._fill_choices(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        """Edit form with role choices and the user's current roles."""
+        return self._fill_choices(super().edit_form(obj), obj)
+
+    def on_model_change(self, form, model, is_created):
+        """Store roles and hash a new password; a new account needs one."""
+        roles = current_app.extensions["daiban"].roles
+        unknown = [r for r in form.role_ids.data or [] if r not in roles]
+        if unknown or not form.role_ids.data:
+            raise ValueError("请选择至少一个已配置的角色")
+        model.roles = ",".join(form.role_ids.data)
+        password = form.new_password.data
+        if is_created and not password:
+            raise ValueError("新用户必须设置密码")
+        if password:
+            try:
+                check_password_strength(password)
+            except PasswordTooWeak as exc:
+                raise ValueError(str(exc)) from None
+            model.password_hash = generate_password_hash(password)
+
+    def handle_view_exception(self, exc):
+        """Show our own validation messages as they are."""
+        if isinstance(exc, ValueError):
+            flash(str(exc), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+
+class MatterVersionView(ScopedModelView):
+    """事项版本: published versions, read-only."""
+
+    resource = "matter_version"
+    read_only = True
+    column_list = ("code", "version", "name", "domain", "status", "effective_from",
+                   "effective_until", "published_by", "published_at")
+    column_searchable_list = ("code",)
+    column_filters = ("domain", "status", "effective_from")
+    column_default_sort = [("code", False), ("version", True)]
+    column_details_exclude_list = ("content", "search_initials", "search_pinyin")
+    column_formatters = {
+        "status": lambda v, c, m, n: "已撤销" if m.status == "withdrawn" else "有效",
+    }
+
+
+class AuditLogView(ScopedModelView):
+    """审计日志: read-only; nothing in the app edits or deletes an audit record."""
+
+    resource = "audit_log"
+    read_only = True
+    column_list = ("at", "actor", "roles", "ip", "action", "object_type", "object_id", "summary")
+    column_searchable_list = ("actor",)
+    column_filters = ("action", "object_type", "at")
+    column_default_sort = ("at", True)
+    column_formatters = {
+        "action": lambda v, c, m, n: AUDIT_ACTIONS.get(m.action, m.action),
+    }
+
+
+VIEWS = (
+    (OrgUnitView, OrgUnit, "组织机构"),
+    (ServiceCenterView, ServiceCenter, "组织机构"),
+    (DepartmentView, Department, "组织机构"),
+    (AgentView, Agent, "组织机构"),
+    (UserView, User, "系统管理"),
+    (MatterVersionView, MatterVersion, "事项目录"),
+    (AuditLogView, AuditLog, "系统管理"),
+)
