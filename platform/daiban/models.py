@@ -157,7 +157,11 @@ class User(BaseModel):
     @property
     def role_ids(self) -> list[str]:
         """The role ids this user holds."""
-        return [r for r in self.roles.split(",") if r]
+        return [r for r in (self.roles or "").split(",") if r]
+
+    @role_ids.setter
+    def role_ids(self, values) -> None:
+        self.roles = ",".join(values or [])
 
 
 class Agent(BaseModel):

@@ -12,6 +12,8 @@ import logging
 
 import peewee
 from flask import abort, flash, redirect, request, url_for
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_login import current_user
@@ -170,6 +172,8 @@ class ScopedModelView(ModelView):
         flash(f"“{model}” 已被其他记录引用，不能删除，已改为停用", "warning")
         return True
 
+    @action("delete", lazy_gettext("Delete"),
+            lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids):
         """Bulk delete: each record goes through the scoped, non-cascading delete."""
         if not self.can_delete:

@@ -159,7 +159,7 @@ class UserView(ScopedModelView):
         unknown = [r for r in form.role_ids.data or [] if r not in roles]
         if unknown or not form.role_ids.data:
             raise ValueError("请选择至少一个已配置的角色")
-        model.roles = ",".join(form.role_ids.data)
+        model.role_ids = form.role_ids.data
         password = form.new_password.data
         if is_created and not password:
             raise ValueError("新用户必须设置密码")

@@ -1,0 +1,131 @@
+"""The admin platform as its users meet it: signing in, Chinese screens, CSRF, deactivation, audit."""
+
+import datetime
+
+import pytest
+
+from conftest import CONFIG
+from daiban.accounts import authenticate, create_user
+from daiban.catalog.loader import load_catalog
+from daiban.models import Agent, AuditLog, ServiceCenter, User
+from daiban.orgsync import sync_organisation
+
+PASSWORD = "Test-pass-2026"
+
+
+@pytest.fixture
+def admin_app(db_url, db):
+    """The app on a database with the shipped organisation and a bureau and admin user."""
+    from daiban.web import create_app
+
+    sync_organisation(load_catalog(CONFIG, include_matters=False).catalog.organisation)
+    center = ServiceCenter.get(ServiceCenter.code == "banner-center")
+    create_user("bureau", "王主任", PASSWORD, ["bureau"], center=center)
+    create_user("admin", "管理员", PASSWORD, ["system_admin"], center=center)
+    return create_app({"TESTING": True, "DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG)})
+
+
+def csrf_token(client, path="/login"):
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def sign_in(client, username, password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": csrf_token(client)})
+
+
+def test_sign_in_shows_the_chinese_admin_and_is_audited(admin_app):
+    client = admin_app.test_client()
+    assert client.get("/admin/agent/").status_code == 302  # strangers go to the login page
+    response = sign_in(client, "bureau")
+    assert response.status_code == 302
+    page = client.get("/admin/agent/").get_data(as_text=True)
+    assert "代办员" in page and "列表" in page and "创建" in page and "添加筛选器" in page
+    assert "王主任" in page and "退出登录" in page
+    entry = AuditLog.select().where(AuditLog.action == "login").get()
+    assert (entry.actor, entry.roles) == ("bureau", "bureau")
+
+
+def test_wrong_password_is_counted_then_locks_the_account(admin_app):
+    client = admin_app.test_client()
+    page = sign_in(client, "bureau", "wrong").get_data(as_text=True)
+    assert "用户名或密码不正确（还可尝试 4 次）" in page
+    for _ in range(4):
+        sign_in(client, "bureau", "wrong")
+    assert "已锁定" in sign_in(client, "bureau").get_data(as_text=True)
+    assert AuditLog.select().where(AuditLog.action == "login_failed").count() == 6
+    later = datetime.datetime.now() + datetime.timedelta(minutes=16)
+    assert authenticate("bureau", PASSWORD, now=later).ok
+
+
+def test_post_without_csrf_token_is_refused(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "bureau")
+    xinlin = ServiceCenter.get(ServiceCenter.code == "xinlin-center")
+    agent = Agent.create(name="要删除的代办员", center=xinlin)
+    response = client.post("/admin/agent/delete/", data={"id": agent.id})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+    assert Agent.get_or_none(Agent.id == agent.id) is not None
+
+
+def test_delete_of_a_referenced_record_deactivates_it(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    center = ServiceCenter.get(ServiceCenter.code == "xinlin-center")
+    Agent.create(name="新林代办员", center=center)
+    token = csrf_token(client, "/admin/service_center/")
+    client.post("/admin/service_center/delete/", data={"id": center.id, "csrf_token": token})
+    center = ServiceCenter.get_by_id(center.id)
+    assert center.active is False
+    assert AuditLog.select().where(AuditLog.action == "deactivate").count() == 1
+
+
+def test_centers_with_fewer_than_two_agents_are_flagged(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "bureau")
+    xinlin = ServiceCenter.get(ServiceCenter.code == "xinlin-center")
+    Agent.create(name="甲", center=xinlin)
+    Agent.create(name="乙", center=xinlin)
+    Agent.create(name="丙（停用）", center=ServiceCenter.get(ServiceCenter.code == "haolibao-center"),
+                 status="inactive")
+    page = client.get("/admin/service_center/", query_string={"search": "center"}).get_data(as_text=True)
+    rows = {row.split("</td>")[1]: row for row in page.split("<tr")[1:] if "-center" in row}
+    assert "不足 2 名" not in rows.get(next(k for k in rows if "xinlin-center" in k), "")
+    assert "不足 2 名" in rows[next(k for k in rows if "haolibao-center" in k)]
+
+
+def test_user_form_sets_roles_and_checks_password_strength(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    token = csrf_token(client, "/admin/app_user/new/")
+    weak = client.post("/admin/app_user/new/", data={
+        "username": "newagent", "display_name": "新代办员", "role_ids": ["village_agent"],
+        "new_password": "short", "active": "y", "csrf_token": token,
+    }, follow_redirects=True)
+    assert "密码至少 10 位" in weak.get_data(as_text=True)
+    assert User.get_or_none(User.username == "newagent") is None
+    client.post("/admin/app_user/new/", data={
+        "username": "newagent", "display_name": "新代办员", "role_ids": ["village_agent"],
+        "new_password": "Strong-pass-2026", "active": "y", "csrf_token": token,
+    })
+    created = User.get(User.username == "newagent")
+    assert created.role_ids == ["village_agent"]
+    assert authenticate("newagent", "Strong-pass-2026").ok
+    assert AuditLog.select().where((AuditLog.action == "create") &
+                                   (AuditLog.object_type == "app_user")).count() == 1
+
+
+def test_audit_records_cannot_be_changed(admin_app, db):
+    from daiban.models import ImmutableRecordError
+
+    entry = AuditLog.create(actor="x", action="update")
+    with pytest.raises(ImmutableRecordError):
+        entry.delete_instance()
+    import peewee
+
+    with pytest.raises(peewee.DatabaseError), db.atomic():
+        AuditLog.update(actor="y").execute()

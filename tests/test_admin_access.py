@@ -1,0 +1,232 @@
+"""Every admin endpoint × every shipped role × a record inside and outside the role's scope.
+
+Expectations come from an independent table (SCOPE_SEES), not from the code under test. The
+test fails when the app registers an admin endpoint this file has no check for.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+
+from conftest import CONFIG, TODAY
+from daiban.accounts import create_user
+from daiban.catalog.loader import load_catalog
+from daiban.models import (
+    Agent,
+    AuditLog,
+    Department,
+    Matter,
+    MatterVersion,
+    OrgUnit,
+    ServiceCenter,
+)
+from daiban.orgsync import sync_organisation
+
+PASSWORD = "Test-pass-2026"
+ROLE_HOME = {  # where each role's test user sits: (center code, department code)
+    "system_admin": ("banner-center", None),
+    "bureau": ("banner-center", "banner-government-service-bureau"),
+    "banner_agent": ("banner-center", None),
+    "township_agent": ("yinde-er-center", None),
+    "village_agent": ("yinde-er-hongxing-station", None),
+    "department_liaison": (None, "banner-civil-affairs-bureau"),
+    "inspector": (None, "banner-government-service-bureau"),
+}
+# Which of the two records ("in" lies under 红星村 / 民政局, "out" under 新林村 / 卫健委) each
+# scope may see.
+SCOPE_SEES = {
+    "all": {"in", "out"},
+    "township": {"in"},
+    "center": {"in"},
+    "department": {"in"},
+}
+# For reference data everyone with the view permission sees both, except department scope.
+OPEN_TO_ALL_BUT_DEPARTMENT = {"department", "matter_version"}
+CHECKED = {"index_view", "details_view", "edit_view", "create_view", "delete_view",
+           "action_view", "export", "ajax_lookup", "ajax_update"}
+VIEWS = ("org_unit", "service_center", "department", "agent", "app_user", "matter_version",
+         "audit_log")
+RESOURCE = {"app_user": "user"}
+
+
+def build_world():
+    """Org from config, one user per role, and an in/out record per model; return the ids."""
+    catalog = load_catalog(CONFIG, today=TODAY, include_matters=False).catalog
+    sync_organisation(catalog.organisation)
+    center = {c.code: c for c in ServiceCenter.select()}
+    dept = {d.code: d for d in Department.select()}
+    for role, (center_code, dept_code) in ROLE_HOME.items():
+        create_user(f"u_{role}", f"测试{role}", PASSWORD, [role],
+                    center=center.get(center_code), department=dept.get(dept_code))
+    records = {
+        "org_unit": (OrgUnit.get(OrgUnit.code == "yinde-er-hongxing"),
+                     OrgUnit.get(OrgUnit.code == "xinlin-xinlin")),
+        "service_center": (center["yinde-er-hongxing-station"], center["xinlin-xinlin-station"]),
+        "department": (dept["banner-civil-affairs-bureau"], dept["banner-health-commission"]),
+        "agent": (
+            Agent.create(name="在内代办员", center=center["yinde-er-hongxing-station"],
+                         department=dept["banner-civil-affairs-bureau"], phone="13900000001"),
+            Agent.create(name="在外代办员", center=center["xinlin-xinlin-station"],
+                         department=dept["banner-health-commission"], phone="13900000002"),
+        ),
+        "app_user": (
+            create_user("inside_user", "在内用户", PASSWORD, ["village_agent"],
+                        center=center["yinde-er-hongxing-station"],
+                        department=dept["banner-civil-affairs-bureau"]),
+            create_user("outside_user", "在外用户", PASSWORD, ["village_agent"],
+                        center=center["xinlin-xinlin-station"],
+                        department=dept["banner-health-commission"]),
+        ),
+    }
+    versions = []
+    for code, unit in (("IN-0001", "banner-civil-affairs-bureau"), ("OUT-0001", "banner-health-commission")):
+        matter = Matter.create(code=code)
+        versions.append(MatterVersion.create(
+            matter=matter, code=code, version=1, status="active", name=f"{code} 事项",
+            domain="elderly_care", levels="village", responsible_unit=unit,
+            effective_from=datetime.date(2025, 1, 1), content="{}", content_hash="h",
+            published_by="test",
+        ))
+    records["matter_version"] = tuple(versions)
+    return records
+
+
+def label(view: str, record) -> str:
+    """Text by which a record is recognised on a page."""
+    if view == "app_user":
+        return record.username
+    if view == "matter_version":
+        return record.code
+    if view == "audit_log":
+        return record.summary
+    return record.name
+
+
+def sign_in(client, username):
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302, f"{username} could not sign in"
+
+
+def expected(role, view, which) -> bool:
+    scope = ROLE_ROLES[role].scope
+    if not ROLE_ROLES[role].allows(RESOURCE.get(view, view), "view"):
+        return False
+    if view in OPEN_TO_ALL_BUT_DEPARTMENT and scope != "department":
+        return True
+    return which in SCOPE_SEES[scope]
+
+
+ROLE_ROLES = load_catalog(CONFIG, include_matters=False).catalog.roles
+
+
+@pytest.fixture
+def world(db_url, db):
+    """The app (CSRF off: CSRF has its own test) and the world's records."""
+    from daiban.web import create_app
+
+    records = build_world()
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": db_url,
+                      "CONFIG_DIR": str(CONFIG)})
+    return app, records
+
+
+def test_every_admin_endpoint_is_in_the_table(world):
+    app, _ = world
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/admin/") or rule.endpoint.startswith("admin."):
+            continue
+        view, _, function = rule.endpoint.partition(".")
+        assert view in VIEWS, f"admin view {view} has no row in VIEWS"
+        assert function in CHECKED, f"endpoint {rule.endpoint} has no check in this test"
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_HOME))
+def test_role_sees_and_touches_only_its_scope(world, role):
+    app, records = world
+    client = app.test_client()
+    sign_in(client, f"u_{role}")
+    principal_role = ROLE_ROLES[role]
+    # An audit record of this user and one of somebody else.
+    mine = AuditLog.create(actor=f"u_{role}", action="update", summary=f"审计在内{role}")
+    theirs = AuditLog.create(actor="somebody", action="update", summary=f"审计在外{role}")
+    records = dict(records, audit_log=(mine, theirs))
+
+    for view in VIEWS:
+        resource = RESOURCE.get(view, view)
+        can = {a: principal_role.allows(resource, a) for a in ("view", "create", "edit", "delete", "export")}
+        if view in ("matter_version", "audit_log"):
+            can.update(create=False, edit=False, delete=False)  # read-only screens
+        inside, outside = records[view]
+        sees = {"in": expected(role, view, "in"), "out": expected(role, view, "out")}
+        where = f"{role} × {view}"
+
+        listing = client.get(f"/admin/{view}/")
+        if not can["view"]:
+            assert listing.status_code == 403, where
+        else:
+            page = listing.get_data(as_text=True)
+            assert listing.status_code == 200, where
+            assert (label(view, inside) in page) == sees["in"], f"{where}: list, in-scope record"
+            assert (label(view, outside) in page) == sees["out"], f"{where}: list, out-of-scope record"
+
+        for which, record in (("in", inside), ("out", outside)):
+            details = client.get(f"/admin/{view}/details/", query_string={"id": record.id})
+            visible = details.status_code == 200 and label(view, record) in details.get_data(as_text=True)
+            assert visible == sees[which], f"{where}: details of the {which} record"
+
+            edit = client.get(f"/admin/{view}/edit/", query_string={"id": record.id})
+            assert (edit.status_code == 200) == (sees[which] and can["edit"]), f"{where}: edit {which}"
+
+            if not (sees[which] and can["edit"]):
+                # A forged POST to a record the user may not edit changes nothing.
+                posted = client.post(f"/admin/{view}/edit/", query_string={"id": record.id},
+                                     data={"name": "被篡改"})
+                assert posted.status_code in (302, 403), f"{where}: POST edit {which}"
+                after = type(record).get_by_id(record.id).__data__.values()
+                assert "被篡改" not in [str(v) for v in after], f"{where}: POST edit {which}"
+
+        new = client.get(f"/admin/{view}/new/")
+        assert (new.status_code == 200) == can["create"], f"{where}: create form"
+
+        export = client.get(f"/admin/{view}/export/csv/")
+        if can["view"] and can["export"]:
+            text = export.get_data(as_text=True)
+            assert export.status_code == 200, where
+            assert (label(view, inside) in text) == sees["in"], f"{where}: export in"
+            assert (label(view, outside) in text) == sees["out"], f"{where}: export out"
+            assert not re.search(r"139000000\d\d", text), f"{where}: export shows a full phone number"
+        else:
+            assert export.status_code in (302, 403), f"{where}: export refused"
+
+        inline = client.post(f"/admin/{view}/ajax/update/", data={"list_form_pk": inside.id})
+        assert inline.status_code in (403, 404), f"{where}: inline edit"
+
+    # Deletes and bulk deletes, on fresh records so the checks above stay independent.
+    for which in ("in", "out"):
+        center = ServiceCenter.get(ServiceCenter.code == ("yinde-er-hongxing-station" if which == "in"
+                                                          else "xinlin-xinlin-station"))
+        dept = Department.get(Department.code == ("banner-civil-affairs-bureau" if which == "in"
+                                                  else "banner-health-commission"))
+        for path in ("delete", "action"):
+            agent = Agent.create(name=f"删除测试{which}{path}", center=center, department=dept)
+            if path == "delete":
+                client.post("/admin/agent/delete/", data={"id": agent.id})
+            else:
+                client.post("/admin/agent/action/", data={"action": "delete", "rowid": [agent.id]})
+            gone = Agent.get_or_none(Agent.id == agent.id) is None
+            allowed = principal_role.allows("agent", "delete") and expected(role, "agent", which)
+            assert gone == allowed, f"{role}: {path} of an agent {which} scope"
+
+
+def test_ajax_lookup_offers_only_records_in_scope(world):
+    app, _ = world
+    client = app.test_client()
+    sign_in(client, "u_township_agent")
+    found = client.get("/admin/agent/ajax/lookup/", query_string={"name": "center", "query": ""})
+    names = {name for _, name in found.get_json()}
+    assert "红星村便民服务站" in names
+    assert "新林村便民服务站" not in names
+    assert all(ServiceCenter.get(ServiceCenter.name == n).unit.code.startswith("yinde-er") for n in names)
