@@ -246,6 +246,25 @@ def history(ctx, code: str) -> None:
         )
 
 
+@catalog.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def export(ctx, out_dir: Path) -> None:
+    """Write the latest published version of every matter as YAML under OUT_DIR/matters/."""
+    from daiban.audit import record
+    from daiban.catalog_editing import export_catalog
+
+    _open(ctx)
+    files = export_catalog()
+    for relative, text in files.items():
+        target = out_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    record("export", getpass.getuser(), object_type="matter_version",
+           summary=f"命令行导出事项目录 {len(files)} 个文件到 {out_dir}")
+    click.echo(f"已导出 {len(files)} 个事项到 {out_dir / 'matters'}。")
+
+
 @catalog.command("in-force")
 @click.option("--on", "on", help="The date (YYYY-MM-DD); default today.")
 @click.pass_context

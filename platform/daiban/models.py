@@ -212,6 +212,37 @@ class AuditLog(BaseModel):
 
 
 MODELS = (Matter, MatterVersion, OrgUnit, ServiceCenter, Department, User, Agent, AuditLog)
+OPEN_DRAFT_STATUSES = ("draft", "in_review", "returned")
+
+
+class MatterDraft(BaseModel):
+    """A matter being edited in the browser: draft → in review → published (or returned)."""
+
+    code = peewee.CharField(max_length=40, index=True)
+    name = peewee.CharField(max_length=200)
+    responsible_unit = peewee.CharField(max_length=64, default="")
+    base_version = peewee.IntegerField(null=True)
+    status = peewee.CharField(max_length=16, default="draft", index=True)
+    content = peewee.TextField()
+    author = peewee.CharField(max_length=64)
+    created_at = peewee.DateTimeField(default=datetime.datetime.now)
+    updated_at = peewee.DateTimeField(default=datetime.datetime.now)
+    submitted_at = peewee.DateTimeField(null=True)
+    reviewer = peewee.CharField(max_length=64, null=True)
+    reviewed_at = peewee.DateTimeField(null=True)
+    review_comment = peewee.TextField(null=True)
+    published_version = peewee.IntegerField(null=True)
+
+    class Meta:
+        table_name = "matter_draft"
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def document(self) -> dict:
+        """The edited matter document."""
+        return json.loads(self.content)
 
 
 # Labels live here, once, as model metadata; admin lists, forms and filters all read them.
@@ -229,16 +260,18 @@ FIELD_LABELS = {
     "levels": "受理层级", "responsible_unit": "责任单位", "effective_from": "生效日期",
     "effective_until": "失效日期", "content": "内容", "content_hash": "内容哈希",
     "source_path": "来源文件", "published_at": "发布时间", "published_by": "发布人",
-    "search_initials": "拼音首字母", "search_pinyin": "全拼",
+    "search_initials": "拼音首字母", "search_pinyin": "全拼", "base_version": "基于版本",
+    "author": "编辑人", "updated_at": "更新时间", "submitted_at": "提交时间", "reviewer": "审核人",
+    "reviewed_at": "审核时间", "review_comment": "审核意见", "published_version": "发布版本",
 }
 MODEL_LABELS = {
     Matter: "事项", MatterVersion: "事项版本", OrgUnit: "行政区划", ServiceCenter: "服务中心（站）",
-    Department: "部门", User: "用户", Agent: "代办员", AuditLog: "审计日志",
+    Department: "部门", User: "用户", Agent: "代办员", AuditLog: "审计日志", MatterDraft: "事项草稿",
 }
 _OVERRIDES = {(Agent, "name"): "姓名", (MatterVersion, "name"): "事项名称", (Matter, "code"): "事项编码",
               (MatterVersion, "code"): "事项编码"}
 
-for _model in MODELS:
+for _model in (*MODELS, MatterDraft):
     for _name, _field in _model._meta.fields.items():
         _field.verbose_name = _OVERRIDES.get((_model, _name), FIELD_LABELS.get(_name, _name))
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import peewee
 
-from daiban.catalog.compile import canonical_json, compile_matter
+from daiban.catalog.compile import compile_matter
 from daiban.catalog.loader import Catalog, PublishedState
 from daiban.catalog.model import Matter as CompiledMatter
 from daiban.catalog.schemas import fill_defaults
@@ -72,14 +72,15 @@ def publish_catalog(catalog: Catalog, actor: str, progress=None) -> PublishRepor
     with database.atomic():
         to_publish, report.unchanged = plan_publication(catalog, published_states())
         for matter in to_publish:
-            _insert(matter, catalog.documents[matter.code], catalog.paths[matter.code], actor)
+            publish_version(matter, catalog.documents[matter.code], catalog.paths[matter.code], actor)
             report.published.append((matter.code, matter.version))
             if progress:
                 progress(matter)
     return report
 
 
-def _insert(matter: CompiledMatter, document: dict, path: str, actor: str) -> MatterVersion:
+def publish_version(matter: CompiledMatter, document: dict, path: str, actor: str) -> MatterVersion:
+    """Store one compiled matter as a published version: the one path the CLI and browser share."""
     record, _ = Matter.get_or_create(code=matter.code)
     initials, full = search_keys([matter.name, matter.everyday_name, *matter.aliases])
     try:
@@ -88,7 +89,8 @@ def _insert(matter: CompiledMatter, document: dict, path: str, actor: str) -> Ma
             name=matter.name, everyday_name=matter.everyday_name, domain=matter.domain,
             levels=",".join(matter.levels), responsible_unit=matter.responsible_unit,
             effective_from=matter.effective_from, effective_until=matter.effective_until,
-            content=canonical_json(document), content_hash=matter.content_hash,
+            # Stored as written (key order kept) so an export gives back a hand-written file.
+            content=json.dumps(document, ensure_ascii=False), content_hash=matter.content_hash,
             source_path=path, published_by=actor, search_initials=initials, search_pinyin=full,
         )
     except peewee.IntegrityError:

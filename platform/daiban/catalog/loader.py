@@ -170,7 +170,6 @@ def load_catalog(
         problems.sort(key=lambda p: (p.path, p.line, p.column, p.pointer))
         return LoadResult(catalog, problems, reader.files)
     matter_docs = reader.read_folder("matters", "matter", keep_invalid=True)
-    departments = set(catalog.organisation.departments)
     seen_codes: dict[str, str] = {}
     for source, normalized in matter_docs:
         if normalized is None:
@@ -180,7 +179,7 @@ def load_catalog(
                 seen_codes.setdefault(raw_code, source.path)
             continue
         code = normalized["code"]
-        found = checks.check_matter(normalized, departments, set(catalog.domains), set(catalog.roles))
+        found = _meaning(normalized, catalog)
         if code in seen_codes:
             found.append(("/code", f"事项编码 “{code}” 重复（已用于 {seen_codes[code]}）"))
         problems.extend(source.problem(p, m) for p, m in found)
@@ -201,6 +200,29 @@ def load_catalog(
         catalog.paths[code] = source.path
     problems.sort(key=lambda p: (p.path, p.line, p.column, p.pointer))
     return LoadResult(catalog, problems, reader.files)
+
+
+def _meaning(normalized: dict, catalog: Catalog) -> list[tuple[str, str]]:
+    return checks.check_matter(
+        normalized, set(catalog.organisation.departments), set(catalog.domains), set(catalog.roles)
+    )
+
+
+def check_matter_source(source: Source, catalog: Catalog) -> tuple[Matter | None, list[Problem]]:
+    """Validate one matter document exactly as `load_catalog` does, against a loaded catalog.
+
+    The browser editor calls this, so an edit there meets the very checks of `catalog validate`.
+    """
+    if not source.ok:
+        return None, list(source.problems)
+    found = check_schema("matter", source.data)
+    if found:
+        return None, [source.problem(p, m) for p, m in found]
+    normalized = fill_defaults("matter", source.data)
+    problems = [source.problem(p, m) for p, m in _meaning(normalized, catalog)]
+    if problems:
+        return None, problems
+    return compile_matter(normalized), []
 
 
 def _load_calendar(reader: _Reader, catalog: Catalog, problems: list[Problem], today) -> None:

@@ -1,0 +1,204 @@
+"""Editing the catalog in the browser: drafts, review by a second person, publication, withdrawal.
+
+The only writer of `matter_draft`. Validation is `check_matter_source`, the code behind
+`daiban catalog validate`; publication is `publishing.publish_version`, the path the CLI uses.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+
+from daiban import audit
+from daiban.catalog.loader import Catalog, check_matter_source
+from daiban.catalog.problems import Problem
+from daiban.catalog.sources import Source, parse_text
+from daiban.db import database
+from daiban.models import OPEN_DRAFT_STATUSES, MatterDraft, MatterVersion
+from daiban.publishing import PublishRefused, history, publish_version
+
+EDITOR_PATH = "编辑器"
+STATUS_LABELS = {"draft": "草稿", "in_review": "审核中", "returned": "已退回", "published": "已发布",
+                 "withdrawn": "已撤销", "active": "已发布"}
+
+
+class EditingRefused(RuntimeError):
+    """A workflow step that is not allowed now or for this user; the message says why."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as the audit trail records them."""
+
+    username: str
+    roles: str = ""
+    ip: str = ""
+
+
+def _audit(action: str, actor: Actor, draft: MatterDraft, summary: str, before=None, after=None):
+    audit.record(action, actor.username, roles=actor.roles, ip=actor.ip, object_type="matter_draft",
+                 object_id=draft.id, summary=summary, before=before, after=after)
+
+
+def open_draft(code: str) -> MatterDraft | None:
+    """The draft of a matter still being edited or reviewed, if any."""
+    return (MatterDraft.select().where((MatterDraft.code == code)
+                                       & MatterDraft.status.in_(OPEN_DRAFT_STATUSES))
+            .order_by(MatterDraft.id.desc()).first())
+
+
+def latest_version(code: str) -> MatterVersion | None:
+    """The most recently published version of a matter."""
+    rows = history(code)
+    return rows[-1] if rows else None
+
+
+def start_draft(code: str, actor: Actor, document: dict | None = None) -> MatterDraft:
+    """Open (or return the already open) draft of a matter, starting from its latest version."""
+    existing = open_draft(code)
+    if existing is not None:
+        return existing
+    latest = latest_version(code)
+    if document is None:
+        if latest is None:
+            raise EditingRefused(f"没有事项 {code}；新建事项请填写完整内容")
+        document = latest.document
+    elif latest is not None:
+        raise EditingRefused(f"事项编码 {code} 已存在，请编辑该事项而不是新建")
+    draft = MatterDraft.create(
+        code=code, name=str(document.get("name", code)),
+        responsible_unit=str(document.get("responsible_unit", "")),
+        base_version=latest.version if latest else None,
+        content=json.dumps(document, ensure_ascii=False), author=actor.username,
+    )
+    _audit("create", actor, draft, f"新建草稿 {code}", after=document)
+    return draft
+
+
+def check_document(document: dict, catalog: Catalog) -> list[Problem]:
+    """Problems of an edited document, by the very checks of `daiban catalog validate`."""
+    _, problems = check_matter_source(Source(EDITOR_PATH, data=document), catalog)
+    return problems
+
+
+def parse_yaml(text: str) -> tuple[dict | None, list[Problem]]:
+    """Parse the raw YAML tab; syntax problems carry their line and column."""
+    source = parse_text(text, f"{EDITOR_PATH}.yaml")
+    if not source.ok:
+        return None, source.problems
+    if not isinstance(source.data, dict):
+        return None, [source.problem("", "这里应当是一个映射（键: 值），即一个事项")]
+    return source.data, []
+
+
+def check_yaml(text: str, catalog: Catalog) -> tuple[dict | None, list[Problem]]:
+    """Parse and check the raw YAML tab, positions pointing into the text."""
+    source = parse_text(text, f"{EDITOR_PATH}.yaml")
+    if not source.ok:
+        return None, source.problems
+    _, problems = check_matter_source(source, catalog)
+    return source.data, problems
+
+
+def _editable(draft: MatterDraft) -> None:
+    if draft.status not in ("draft", "returned"):
+        raise EditingRefused(f"草稿当前状态为“{STATUS_LABELS[draft.status]}”，不能修改")
+
+
+def save_draft(draft: MatterDraft, document: dict, actor: Actor) -> MatterDraft:
+    """Save an edited document into its draft (invalid work in progress may be saved)."""
+    _editable(draft)
+    if document.get("code") not in (None, draft.code):
+        raise EditingRefused(f"事项编码不能修改（应为 {draft.code}）")
+    before = draft.document
+    MatterDraft.update(
+        content=json.dumps(document, ensure_ascii=False), name=str(document.get("name", draft.name)),
+        responsible_unit=str(document.get("responsible_unit", "")), status="draft",
+        updated_at=datetime.datetime.now(),
+    ).where(MatterDraft.id == draft.id).execute()
+    _audit("update", actor, draft, f"保存草稿 {draft.code}", before=before, after=document)
+    return MatterDraft.get_by_id(draft.id)
+
+
+def _next_version(draft: MatterDraft) -> int:
+    latest = latest_version(draft.code)
+    return (latest.version if latest else 0) + 1
+
+
+def submit(draft: MatterDraft, actor: Actor, catalog: Catalog) -> MatterDraft:
+    """Send a valid draft for review."""
+    _editable(draft)
+    document = dict(draft.document, version=_next_version(draft))
+    problems = check_document(document, catalog)
+    if problems:
+        raise EditingRefused(f"草稿还有 {len(problems)} 个问题，修正后才能提交审核")
+    MatterDraft.update(status="in_review", submitted_at=datetime.datetime.now(),
+                       review_comment=None).where(MatterDraft.id == draft.id).execute()
+    _audit("submit", actor, draft, f"提交审核 {draft.code}")
+    return MatterDraft.get_by_id(draft.id)
+
+
+def send_back(draft: MatterDraft, actor: Actor, comment: str) -> MatterDraft:
+    """Return a draft in review to its author with a comment."""
+    if draft.status != "in_review":
+        raise EditingRefused("只有审核中的草稿可以退回")
+    if not comment.strip():
+        raise EditingRefused("退回时请写明修改意见")
+    MatterDraft.update(status="returned", reviewer=actor.username, reviewed_at=datetime.datetime.now(),
+                       review_comment=comment.strip()).where(MatterDraft.id == draft.id).execute()
+    _audit("return", actor, draft, f"退回 {draft.code}：{comment.strip()[:100]}")
+    return MatterDraft.get_by_id(draft.id)
+
+
+def export_catalog() -> dict[str, str]:
+    """The latest published version of every matter as YAML text, keyed by relative file path."""
+    from daiban.catalog.yamltext import dump_document
+
+    files = {}
+    latest: dict[str, MatterVersion] = {}
+    for row in MatterVersion.select().order_by(MatterVersion.code, MatterVersion.version):
+        latest[row.code] = row
+    for code, row in sorted(latest.items()):
+        files[f"matters/{row.domain}/{code}.yaml"] = dump_document(row.document)
+    return files
+
+
+def approve_and_publish(draft: MatterDraft, actor: Actor, effective_from: datetime.date,
+                        catalog: Catalog) -> MatterVersion:
+    """Publish a draft in review as the next version, effective from a date (maker-checker)."""
+    if draft.status != "in_review":
+        raise EditingRefused("只有审核中的草稿可以审核发布")
+    if actor.username == draft.author:
+        raise EditingRefused("不能审核发布自己编辑的草稿：须由另一位有审核权限的人员审核（审核与编辑分离）")
+    document = dict(draft.document)
+    document["version"] = _next_version(draft)
+    document["effective_from"] = effective_from.isoformat()
+    with database.atomic():
+        matter, problems = check_matter_source(Source(EDITOR_PATH, data=document), catalog)
+        if problems:
+            raise EditingRefused(f"草稿有 {len(problems)} 个问题，不能发布：{problems[0].message}")
+        try:
+            row = publish_version(matter, document, f"{EDITOR_PATH}#{draft.id}", actor.username)
+        except PublishRefused as exc:
+            raise EditingRefused(str(exc)) from None
+        MatterDraft.update(status="published", reviewer=actor.username,
+                           reviewed_at=datetime.datetime.now(), published_version=row.version,
+                           content=json.dumps(document, ensure_ascii=False)).where(
+            MatterDraft.id == draft.id).execute()
+        _audit("approve", actor, draft, f"审核通过 {draft.code}")
+        _audit("publish", actor, draft, f"发布 {draft.code} 第 {row.version} 版，{effective_from} 起生效",
+               after=document)
+    return row
+
+
+def start_withdrawal(code: str, actor: Actor) -> MatterDraft:
+    """Open a draft that withdraws a matter (status withdrawn); it is reviewed like any change."""
+    if open_draft(code) is not None:
+        raise EditingRefused("该事项已有未完成的草稿，请先处理")
+    latest = latest_version(code)
+    if latest is None or latest.status == "withdrawn":
+        raise EditingRefused("该事项没有可撤销的已发布版本")
+    document = dict(latest.document, status="withdrawn")
+    draft = start_draft(code, actor)
+    return save_draft(draft, document, actor)
