@@ -139,8 +139,49 @@ def test_every_admin_endpoint_is_in_the_table(world):
         if not rule.rule.startswith("/admin/") or rule.endpoint.startswith("admin."):
             continue
         view, _, function = rule.endpoint.partition(".")
+        if view == "matters":
+            assert function in MATTER_ENDPOINTS, f"endpoint {rule.endpoint} has no check in this test"
+            continue
         assert view in VIEWS, f"admin view {view} has no row in VIEWS"
         assert function in CHECKED, f"endpoint {rule.endpoint} has no check in this test"
+
+
+# The catalog screens: endpoint -> (method, url, needed permission on "matter").
+MATTER_ENDPOINTS = {
+    "index": ("GET", "/admin/matters/", "view"),
+    "new": ("GET", "/admin/matters/new/", "create"),
+    "edit": ("GET", "/admin/matters/edit/{code}/", "edit"),
+    "submit_draft": ("POST", "/admin/matters/draft/{draft}/submit/", "submit"),
+    "review": ("GET", "/admin/matters/draft/{draft}/review/", "approve"),
+    "withdraw": ("POST", "/admin/matters/withdraw/{code}/", "edit"),
+    "versions": ("GET", "/admin/matters/history/{code}/", "view"),
+    "export": ("GET", "/admin/matters/export/", "export"),
+}
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_HOME))
+def test_catalog_screens_follow_permissions_and_scope(world, role):
+    from daiban.catalog_editing import Actor, start_draft
+
+    app, records = world
+    client = app.test_client()
+    sign_in(client, f"u_{role}")
+    allowed = ROLE_ROLES[role]
+    for which, version in zip(("in", "out"), records["matter_version"], strict=True):
+        draft = start_draft(version.code, Actor("someone"))
+        sees = expected(role, "matter_version", which)
+        for endpoint, (method, url, action) in MATTER_ENDPOINTS.items():
+            target = url.format(code=version.code, draft=draft.id)
+            response = client.open(target, method=method)
+            ok = allowed.allows("matter", action) and (sees or "{" not in url)
+            where = f"{role} × matters.{endpoint} × {which}"
+            if ok:
+                assert response.status_code in (200, 302), where
+            else:
+                assert response.status_code in (403, 404), f"{where}: {response.status_code}"
+        listing = client.get("/admin/matters/").get_data(as_text=True)
+        if allowed.allows("matter", "view"):
+            assert (f'data-code="{version.code}"' in listing) == sees, f"{role}: list {which}"
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_HOME))

@@ -7,6 +7,7 @@ from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
+from daiban.admin.catalog_view import MatterCatalogView
 from daiban.admin.views import VIEWS
 from daiban.models import model_label
 
@@ -35,6 +36,8 @@ def init_admin(app: Flask) -> Admin:
         index_view=DashboardView(name="首页", url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/daiban_base.html", fluid=True),
     )
+    admin.add_view(MatterCatalogView(name="事项目录管理", category="事项目录", endpoint="matters",
+                                     url="/admin/matters"))
     for view_class, model, category in VIEWS:
         admin.add_view(view_class(model, name=model_label(model), category=category,
                                   endpoint=model._meta.table_name))

@@ -1,0 +1,124 @@
+"""In real Chromium: a bureau user edits a matter, submits it, a second user approves and publishes it."""
+
+import datetime
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import CONFIG, ROOT, TODAY
+from daiban.accounts import create_user
+from daiban.catalog.loader import load_catalog
+from daiban.models import ServiceCenter
+from daiban.orgsync import sync_organisation
+from daiban.publishing import publish_catalog, version_in_force
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+PASSWORD = "Test-pass-2026"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason="Chromium is missing: `apt-get install -y chromium fonts-noto-cjk` (as root)",
+    ),
+]
+
+
+@pytest.fixture
+def server(db_url, db):
+    """The app with the shipped catalog published and two bureau users, served from a thread."""
+    from werkzeug.serving import make_server
+
+    from daiban.web import create_app
+
+    result = load_catalog(CONFIG, today=TODAY)
+    sync_organisation(result.catalog.organisation)
+    publish_catalog(result.catalog, "tester")
+    center = ServiceCenter.get(ServiceCenter.code == "banner-center")
+    create_user("bureau", "王主任", PASSWORD, ["bureau"], center=center)
+    create_user("bureau2", "李科长", PASSWORD, ["bureau"], center=center)
+    app = create_app({"DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG)})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join()
+    httpd.server_close()
+
+
+@pytest.fixture
+def page():
+    """A Chromium page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        yield context.new_page()
+        browser.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, base, username):
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/**")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_edit_submit_approve_publish(server, page):
+    code = "SHBX-0001"
+    current = version_in_force(code)
+    before = current.version
+    materials = len(current.document.get("materials", []))
+    conditions = len(current.document.get("conditions", []))
+    sign_in(page, server, "bureau")
+    page.goto(f"{server}/admin/matters/edit/{code}/")
+    shot(page, "editor-opened")
+
+    page.click("button[name=op][value='add:/materials']")
+    page.fill(f"input[name='/materials/{materials}/id']", "bank_card")
+    page.fill(f"input[name='/materials/{materials}/name']", "本人银行卡（折）")
+    page.fill(f"input[name='/materials/{materials}/copies']", "1")
+
+    page.click("button[name=op][value='add:/conditions']")
+    page.fill(f"input[name='/conditions/{conditions}/id']", "residence")
+    page.fill(f"[name='/conditions/{conditions}/text']", "在本旗居住满一年")
+    shot(page, "editor-filled")
+    page.click("button[name=action][value=save]")
+    assert page.locator(".problems-none").is_visible(), page.locator(".problems").inner_text()
+    page.get_by_role("button", name="提交审核").click()
+    shot(page, "submitted")
+    assert "已提交审核" in page.content()
+
+    # The author cannot approve; a second person can.
+    page.get_by_role("button", name="退出登录").click()
+    sign_in(page, server, "bureau2")
+    page.goto(f"{server}/admin/matters/")
+    page.locator(f"tr[data-code='{code}']").get_by_role("link", name="审核", exact=True).click()
+    assert "本人银行卡（折）" in page.locator("ul.changes").inner_text()
+    shot(page, "review")
+    page.fill("input[name=effective_from]", TODAY.isoformat() if TODAY <= datetime.date.today()
+              else datetime.date.today().isoformat())
+    page.get_by_role("button", name="审核通过并发布").click()
+    shot(page, "published")
+    assert f"已发布 {code} 第 {before + 1} 版" in page.content()
+
+    row = version_in_force(code)
+    assert row.version == before + 1 and row.published_by == "bureau2"
+    page.goto(f"{server}/matters/{code}")
+    assert "本人银行卡（折）" in page.content() and "在本旗居住满一年" in page.content()
+    shot(page, "guide-after-publish")
