@@ -129,3 +129,11 @@ def test_audit_records_cannot_be_changed(admin_app, db):
 
     with pytest.raises(peewee.DatabaseError), db.atomic():
         AuditLog.update(actor="y").execute()
+
+
+def test_search_box_says_where_it_searches(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "bureau")
+    page = client.get("/admin/agent/").get_data(as_text=True)
+    assert 'placeholder="搜索：姓名"' in page
+    assert ">None<" not in page and 'placeholder="None"' not in page

@@ -185,3 +185,12 @@ def test_commands_ask_for_an_upgrade_on_an_old_database(tmp_path):
 def test_unsupported_database_url():
     result = cli("mysql://x", "db", "upgrade")
     assert result.exit_code == 1 and "不支持的数据库地址" in result.output
+
+
+def test_cli_publication_is_audited(config_dir, db, db_url):
+    from daiban.models import AuditLog
+
+    write_matter(config_dir)
+    cli(db_url, "catalog", "publish", str(config_dir), "--by", "李四")
+    entry = AuditLog.get(AuditLog.action == "publish")
+    assert (entry.actor, entry.object_id) == ("李四", "TEST-0001#1")

@@ -174,7 +174,11 @@ def publish(ctx, config_dir: Path, actor: str | None, today: str | None) -> None
         except PublishRefused as exc:
             raise click.ClickException(f"未发布任何事项：\n{exc}") from None
         bar.update(len(matters) - bar.pos)
+    from daiban.audit import record
+
     for code, version in report.published:
+        record("publish", actor, object_type="matter_version", object_id=f"{code}#{version}",
+               summary=f"命令行发布 {code} 第 {version} 版", after=result.catalog.documents[code])
         click.echo(f"已发布 {code} 第 {version} 版：{matters[code].name}")
     click.echo(f"发布完成：新版本 {len(report.published)} 个，未变化 {len(report.unchanged)} 个。")
 

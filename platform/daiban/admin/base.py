@@ -216,6 +216,11 @@ class ScopedModelView(ModelView):
         return count, data
 
     # ---- labels -------------------------------------------------------------------------
+    def search_placeholder(self):
+        """Say which columns the search box looks in."""
+        names = [self.get_column_name(c) for c in self.column_searchable_list or ()]
+        return f"搜索：{'、'.join(names)}" if names else None
+
     def get_column_name(self, field):
         """Column headers come from the model's verbose names."""
         if self.column_labels and field in self.column_labels:

@@ -83,16 +83,22 @@ class DepartmentView(ScopedModelView):
     column_formatters = {"in_hall": _yes_no, "active": _yes_no}
 
 
+def _agent_level(view, context, model, name):
+    return LEVEL_NAMES.get(model.center.level, "") if model.center_id else "部门"
+
+
 class AgentView(ScopedModelView):
     """代办员 with their duties list (代办员责任清单)."""
 
     resource = "agent"
-    column_list = ("name", "center", "department", "phone", "status")
+    column_list = ("name", "center", "level", "department", "phone", "status")
+    column_labels = {"level": "层级"}
     column_searchable_list = ("name",)
     column_filters = ("status",)
     column_default_sort = "name"
     column_formatters = {
         "phone": _masked,
+        "level": _agent_level,
         "status": lambda v, c, m, n: {"active": "在岗", "inactive": "停用"}.get(m.status, m.status),
     }
     form_choices = {"status": [("active", "在岗"), ("inactive", "停用")]}
