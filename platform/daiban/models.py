@@ -100,7 +100,7 @@ class ServiceCenter(BaseModel):
     """A 帮办代办 service center (banner, township) or service station (village)."""
 
     code = peewee.CharField(max_length=64, unique=True)
-    name = peewee.CharField(max_length=100)
+    name = peewee.CharField(max_length=100, index=True)
     level = peewee.CharField(max_length=16, index=True)
     unit = peewee.ForeignKeyField(OrgUnit, backref="centers", on_delete="RESTRICT")
     address = peewee.CharField(max_length=200, null=True)
@@ -137,7 +137,7 @@ class User(BaseModel):
     """An account: belongs to a service center or a department, holds one or more roles."""
 
     username = peewee.CharField(max_length=64, unique=True)
-    display_name = peewee.CharField(max_length=64)
+    display_name = peewee.CharField(max_length=64, index=True)
     password_hash = peewee.CharField(max_length=255)
     center = peewee.ForeignKeyField(ServiceCenter, null=True, backref="users", on_delete="RESTRICT")
     department = peewee.ForeignKeyField(Department, null=True, backref="users", on_delete="RESTRICT")
@@ -167,7 +167,7 @@ class User(BaseModel):
 class Agent(BaseModel):
     """An agent (代办员) at a service center or named by a department."""
 
-    name = peewee.CharField(max_length=64)
+    name = peewee.CharField(max_length=64, index=True)
     center = peewee.ForeignKeyField(ServiceCenter, null=True, backref="agents", on_delete="RESTRICT")
     department = peewee.ForeignKeyField(Department, null=True, backref="agents", on_delete="RESTRICT")
     phone = peewee.CharField(max_length=30, null=True)

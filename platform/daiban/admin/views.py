@@ -36,6 +36,7 @@ class OrgUnitView(ScopedModelView):
 
     resource = "org_unit"
     column_list = ("code", "name", "level", "parent", "active")
+    column_sortable_list = ("code", "level")
     column_searchable_list = ("code",)
     column_filters = ("level", "active")
     column_default_sort = "code"
@@ -57,6 +58,7 @@ class ServiceCenterView(ScopedModelView):
 
     resource = "service_center"
     column_list = ("code", "name", "level", "unit", "phone", "active_agents", "active")
+    column_sortable_list = ("code", "name", "level")
     column_labels = {"active_agents": "在岗代办员"}
     column_searchable_list = ("code",)
     column_filters = ("level", "active")
@@ -76,7 +78,9 @@ class DepartmentView(ScopedModelView):
     """部门 (责任单位)."""
 
     resource = "department"
+    grows = False
     column_list = ("code", "name", "short_name", "in_hall", "phone", "active")
+    column_sortable_list = ("code",)
     column_searchable_list = ("code",)
     column_filters = ("in_hall", "active")
     column_default_sort = "code"
@@ -92,6 +96,7 @@ class AgentView(ScopedModelView):
 
     resource = "agent"
     column_list = ("name", "center", "level", "department", "phone", "status")
+    column_sortable_list = ("name", "status")
     column_labels = {"level": "层级"}
     column_searchable_list = ("name",)
     column_filters = ("status",)
@@ -121,6 +126,7 @@ class UserView(ScopedModelView):
     resource = "user"
     column_list = ("username", "display_name", "center", "department", "roles", "active",
                    "last_login_at")
+    column_sortable_list = ("username", "display_name")
     column_searchable_list = ("username",)
     column_filters = ("active",)
     column_default_sort = "username"
@@ -189,8 +195,10 @@ class MatterVersionView(ScopedModelView):
 
     resource = "matter_version"
     read_only = True
+    grows = False
     column_list = ("code", "version", "name", "domain", "status", "effective_from",
                    "effective_until", "published_by", "published_at")
+    column_sortable_list = ("code", "domain", "effective_from")
     column_searchable_list = ("code",)
     column_filters = ("domain", "status", "effective_from")
     column_default_sort = [("code", False), ("version", True)]
@@ -206,6 +214,7 @@ class AuditLogView(ScopedModelView):
     resource = "audit_log"
     read_only = True
     column_list = ("at", "actor", "roles", "ip", "action", "object_type", "object_id", "summary")
+    column_sortable_list = ("at", "actor", "action")
     column_searchable_list = ("actor",)
     column_filters = ("action", "object_type", "at")
     column_default_sort = ("at", True)
