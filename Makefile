@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install clean-db
+.PHONY: run test lint install clean-db bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "daiban needs Python 3.11 or newer")'
@@ -29,6 +29,9 @@ lint: install
 
 test: install lint
 	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/admin_lists.py 200000
 
 clean-db:
 	rm -f var/daiban.sqlite3 var/daiban.sqlite3-wal var/daiban.sqlite3-shm

@@ -178,6 +178,7 @@ class Agent(BaseModel):
 
     class Meta:
         table_name = "agent"
+        indexes = ((("center", "status"), False),)
 
     def __str__(self):
         return self.name

@@ -5,8 +5,9 @@ from peewee_migrate import Migrator
 
 
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
-    """Index agent names and user display names."""
+    """Index agent names, user display names, and agents by center and status (agent counts)."""
     migrator.add_index("agent", "name")
+    migrator.add_index("agent", "center", "status")
     migrator.add_index("app_user", "display_name")
     migrator.add_index("service_center", "name")
 
@@ -14,5 +15,6 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     """Drop the indexes."""
     migrator.drop_index("agent", "name")
+    migrator.drop_index("agent", "center", "status")
     migrator.drop_index("app_user", "display_name")
     migrator.drop_index("service_center", "name")
