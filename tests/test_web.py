@@ -100,3 +100,16 @@ def test_guide_says_which_applicants_bring_a_material(client):
     label = matter.field("applicant_type").option_label(material.applicant_types[0])
     page = client.get(f"/matters/{matter.code}").get_data(as_text=True)
     assert f"适用于：{label}" in page
+
+
+def test_search_is_limited_to_the_agents_level(client):
+    from daiban.publishing import search_catalog
+
+    catalog = publish_shipped_catalog()
+    allowance = elderly_allowance(catalog)
+    found = {r.code for r in search_catalog("gaolingjintie", "village")}
+    assert found == {allowance.code}
+    banner_only = [m for m in catalog.matters.values() if m.levels == ("banner",)]
+    for matter in banner_only:
+        assert matter.code not in {r.code for r in search_catalog("", "village")}
+    assert {r.code for r in search_catalog("gao ling", None)} >= {allowance.code}

@@ -18,7 +18,7 @@ from daiban.catalog.model import Matter as CompiledMatter
 from daiban.catalog.schemas import fill_defaults
 from daiban.db import database
 from daiban.models import Matter, MatterVersion
-from daiban.search import search_keys
+from daiban.search import matches, search_keys
 
 
 class PublishRefused(RuntimeError):
@@ -134,6 +134,17 @@ def catalog_in_force(on: datetime.date | None = None) -> list[MatterVersion]:
     on = on or datetime.date.today()
     rows = [row for row in _latest_started(on).values() if _in_force(row, on)]
     return sorted(rows, key=lambda r: (r.domain, r.code))
+
+
+def search_catalog(query: str = "", level: str | None = None, domain: str | None = None,
+                   on: datetime.date | None = None) -> list[MatterVersion]:
+    """Matters in force whose name, code, pinyin initials ("gljt") or pinyin ("gaoling") match,
+    limited to those accepted at `level` and in `domain` when given."""
+    return [
+        row for row in catalog_in_force(on)
+        if matches(query, [row.name, row.everyday_name, row.code], row.search_initials, row.search_pinyin)
+        and (not level or level in row.level_list) and (not domain or row.domain == domain)
+    ]
 
 
 def upcoming_versions(on: datetime.date | None = None) -> list[MatterVersion]:

@@ -11,3 +11,12 @@ def search_keys(names) -> tuple[str, str]:
     initials = " ".join("".join(lazy_pinyin(n, style=Style.FIRST_LETTER)).lower() for n in present)
     full = " ".join("".join(lazy_pinyin(n)).lower() for n in present)
     return initials, full
+
+
+def matches(query: str, names, initials: str, full: str) -> bool:
+    """True when `query` is in a name, the pinyin initials or the full pinyin (spaces ignored)."""
+    q = "".join(query.split()).lower()
+    if not q:
+        return True
+    text = " ".join(n for n in names if n).lower()
+    return q in text or q in initials or q in full or q in full.replace(" ", "")

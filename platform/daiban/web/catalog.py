@@ -7,7 +7,7 @@ import datetime
 from flask import Blueprint, abort, current_app, render_template, request
 
 from daiban.catalog import model
-from daiban.publishing import catalog_in_force, compiled, upcoming_versions, version_in_force
+from daiban.publishing import compiled, search_catalog, upcoming_versions, version_in_force
 
 bp = Blueprint("catalog", __name__)
 
@@ -20,15 +20,6 @@ def _reference():
     return ref.domains, ref.organisation, ref.calendar
 
 
-def _matches(row, query: str) -> bool:
-    q = query.strip().lower()
-    if not q:
-        return True
-    names = " ".join(filter(None, [row.name, row.everyday_name, row.code])).lower()
-    return q in names or q in row.search_initials or q in row.search_pinyin.replace(" ", "") \
-        or q in row.search_pinyin
-
-
 @bp.route("/")
 def index():
     """The catalog in force today, searchable by name, code or pinyin, filterable by domain and level."""
@@ -37,11 +28,7 @@ def index():
     query = request.args.get("q", "")
     domain = request.args.get("domain", "")
     level = request.args.get("level", "")
-    rows = [
-        r for r in catalog_in_force(today)
-        if _matches(r, query) and (not domain or r.domain == domain)
-        and (not level or level in r.level_list)
-    ]
+    rows = search_catalog(query, level or None, domain or None, today)
     # Domains in the order of domains.yaml (the policy's order), unknown ones last.
     order = {domain_id: index for index, domain_id in enumerate(domains)}
     grouped: dict[str, list] = {}
