@@ -1,36 +1,24 @@
 """In real Chromium: a bureau user edits a matter, submits it, a second user approves and publishes it."""
 
 import datetime
-import threading
-from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, ROOT, TODAY
+from conftest import CONFIG, TODAY, needs_chromium, screenshot
 from daiban.accounts import create_user
 from daiban.catalog.loader import load_catalog
 from daiban.models import ServiceCenter
 from daiban.orgsync import sync_organisation
 from daiban.publishing import publish_catalog, version_in_force
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
 PASSWORD = "Test-pass-2026"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason="Chromium is missing: `apt-get install -y chromium fonts-noto-cjk` (as root)",
-    ),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture
-def server(db_url, db):
+def server(db_url, db, serve):
     """The app with the shipped catalog published and two bureau users, served from a thread."""
-    from werkzeug.serving import make_server
-
     from daiban.web import create_app
 
     result = load_catalog(CONFIG, today=TODAY)
@@ -39,35 +27,11 @@ def server(db_url, db):
     center = ServiceCenter.get(ServiceCenter.code == "banner-center")
     create_user("bureau", "王主任", PASSWORD, ["bureau"], center=center)
     create_user("bureau2", "李科长", PASSWORD, ["bureau"], center=center)
-    app = create_app({"DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG)})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
-    httpd.server_close()
-
-
-@pytest.fixture
-def page():
-    """A Chromium page."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        yield context.new_page()
-        browser.close()
+    return serve(create_app({"DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG)}))
 
 
 def shot(page, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    screenshot(page, name)
 
 
 def sign_in(page, base, username):

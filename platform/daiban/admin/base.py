@@ -56,24 +56,12 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return list(query.offset(offset or 0).limit(limit))
 
 
-class ScopedModelView(ModelView):
-    """A model view whose every entry point honours roles and data scope."""
+class RoleGuard:
+    """Mixin for admin views: access follows the roles' permissions on one resource."""
 
     resource: str = ""  # the permission resource of config/roles/
-    form_base_class = FlaskForm  # CSRF on every form, action and delete
-    can_view_details = True
-    can_set_page_size = False
-    page_size = 20
-    simple_list_pager = True  # no COUNT(*) over large tables
-    export_max_rows = 5000
-    export_types = ["csv"]
-    masked_columns: tuple[str, ...] = ("phone",)
     read_only = False
-    # Tables that grow without bound must sort and filter on indexed columns only
-    # (a test checks); small reference tables (departments, matter versions) may not.
-    grows = True
 
-    # ---- permissions --------------------------------------------------------------------
     def allowed(self, action: str) -> bool:
         """True when the signed-in user's roles allow `action` on this view's resource."""
         principal = current_principal()
@@ -83,6 +71,33 @@ class ScopedModelView(ModelView):
             return False
         return principal.can(self.resource, action)
 
+    def is_accessible(self):
+        """Only signed-in users whose roles may view this resource see the screen."""
+        return self.allowed("view")
+
+    def inaccessible_callback(self, name, **kwargs):
+        """Send strangers to the login page; refuse signed-in users with 403."""
+        if current_principal() is None:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class ScopedModelView(RoleGuard, ModelView):
+    """A model view whose every entry point honours roles and data scope."""
+
+    form_base_class = FlaskForm  # CSRF on every form, action and delete
+    can_view_details = True
+    can_set_page_size = False
+    page_size = 20
+    simple_list_pager = True  # no COUNT(*) over large tables
+    export_max_rows = 5000
+    export_types = ["csv"]
+    masked_columns: tuple[str, ...] = ("phone",)
+    # Tables that grow without bound must sort and filter on indexed columns only
+    # (a test checks); small reference tables (departments, matter versions) may not.
+    grows = True
+
+    # ---- permissions --------------------------------------------------------------------
     @property
     def can_create(self):  # noqa: D102 - Flask-Admin reads these as attributes
         return self.allowed("create")
@@ -98,16 +113,6 @@ class ScopedModelView(ModelView):
     @property
     def can_export(self):  # noqa: D102
         return self.allowed("export")
-
-    def is_accessible(self):
-        """Only signed-in users whose roles may view this resource see the screen."""
-        return self.allowed("view")
-
-    def inaccessible_callback(self, name, **kwargs):
-        """Send strangers to the login page; refuse signed-in users with 403."""
-        if current_principal() is None:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     # ---- scope --------------------------------------------------------------------------
     def get_query(self):

@@ -11,12 +11,12 @@ import difflib
 import io
 import zipfile
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from daiban import audit
-from daiban.admin.base import current_principal
+from daiban.admin.base import RoleGuard, current_principal
 from daiban.catalog.diff import diff_matters
 from daiban.catalog.loader import Catalog
 from daiban.catalog.schemas import fill_defaults
@@ -63,25 +63,10 @@ def _schema_form():
     return matter_form()
 
 
-class MatterCatalogView(BaseView):
+class MatterCatalogView(RoleGuard, BaseView):
     """事项目录管理: list, edit, review, publish, withdraw, history and export."""
 
     resource = "matter"
-
-    def allowed(self, action: str) -> bool:
-        """True when the user's roles allow `action` on matters."""
-        principal = current_principal()
-        return principal is not None and principal.can(self.resource, action)
-
-    def is_accessible(self):
-        """Signed-in users who may view matters."""
-        return self.allowed("view")
-
-    def inaccessible_callback(self, name, **kwargs):
-        """Strangers sign in; others get 403."""
-        if current_principal() is None:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     def _require(self, action: str) -> None:
         if not self.allowed(action):
