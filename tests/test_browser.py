@@ -31,3 +31,8 @@ def test_an_agent_finds_a_matter_and_reads_its_guide(app, serve, page):
     assert page.get_by_text("受理条件").first.is_visible()
     path = screenshot(page, "matter-guide")
     assert path.stat().st_size > 10_000
+
+    page.get_by_role("link", name="一次性告知单（打印）").click()
+    assert page.locator("h1").inner_text() == "一次性告知单"
+    assert page.locator("table tbody tr").count() >= 1
+    screenshot(page, "one-time-notice")

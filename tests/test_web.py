@@ -113,3 +113,21 @@ def test_search_is_limited_to_the_agents_level(client):
     for matter in banner_only:
         assert matter.code not in {r.code for r in search_catalog("", "village")}
     assert {r.code for r in search_catalog("gao ling", None)} >= {allowance.code}
+
+
+def test_one_time_notice_resolves_materials_by_the_answers(client):
+    catalog = publish_shipped_catalog()
+    matter, material = next(
+        (m, mat) for m in catalog.matters.values() for mat in m.materials if mat.applicant_types
+    )
+    chooser = matter.field("applicant_type")
+    other = next(o.value for o in chooser.options if o.value not in material.applicant_types)
+    page = client.get(f"/matters/{matter.code}/notice").get_data(as_text=True)
+    assert "一次性告知单" in page and material.name in page  # unknown yet: listed as depending
+    page = client.get(f"/matters/{matter.code}/notice",
+                      query_string={"applicant_type": material.applicant_types[0]}).get_data(as_text=True)
+    assert material.name in page
+    page = client.get(f"/matters/{matter.code}/notice",
+                      query_string={"applicant_type": other}).get_data(as_text=True)
+    assert material.name not in page
+    assert "帮办代办服务免费" in page

@@ -57,6 +57,23 @@ def guide(code: str):
     )
 
 
+@bp.route("/matters/<code>/notice")
+def notice(code: str):
+    """The printable one-time notice (一次性告知单); answers given as query arguments resolve
+    conditional materials (e.g. ?applicant_type=agent)."""
+    row = version_in_force(code)
+    if row is None:
+        abort(404)
+    from daiban.intake.notice import one_time_notice
+
+    domains, organisation, _calendar = _reference()
+    matter = compiled(row)
+    known = {f.id for f in matter.fields}
+    values = {k: v for k, v in request.args.items() if k in known}
+    data = one_time_notice(matter, values, datetime.date.today())
+    return render_template("catalog/notice.html", notice=data, matter=matter, organisation=organisation)
+
+
 @bp.app_errorhandler(404)
 def not_found(_error):
     """A Chinese page for unknown addresses and matters not in force."""
