@@ -123,6 +123,9 @@ needs_chromium = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
     reason="Chromium is missing: `apt-get install -y chromium fonts-noto-cjk` (as root)",
 )
+# The threaded test server may drop a static file's handle when the browser moves on mid-download.
+quiet_server = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
+                pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
 
 
 @pytest.fixture

@@ -142,6 +142,9 @@ def test_every_admin_endpoint_is_in_the_table(world):
         if view == "matters":
             assert function in MATTER_ENDPOINTS, f"endpoint {rule.endpoint} has no check in this test"
             continue
+        if view == "intake":
+            assert function in INTAKE_ENDPOINTS, f"endpoint {rule.endpoint} has no check in this test"
+            continue
         assert view in VIEWS, f"admin view {view} has no row in VIEWS"
         assert function in CHECKED, f"endpoint {rule.endpoint} has no check in this test"
 
@@ -271,3 +274,30 @@ def test_ajax_lookup_offers_only_records_in_scope(world):
     assert "红星村便民服务站" in names
     assert "新林村便民服务站" not in names
     assert all(ServiceCenter.get(ServiceCenter.name == n).unit.code.startswith("yinde-er") for n in names)
+
+
+# The intake screens: endpoint -> (method, url); all need case:create.
+INTAKE_ENDPOINTS = {
+    "index": ("GET", "/admin/intake/?q=gljt"),
+    "form": ("GET", "/admin/intake/YLFW-0001/"),
+    "check": ("POST", "/admin/intake/YLFW-0001/check"),
+}
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_HOME))
+def test_intake_screens_need_the_case_create_permission(world, role):
+    from conftest import TODAY
+    from daiban.catalog.loader import load_catalog
+    from daiban.publishing import publish_catalog, published_states
+
+    result = load_catalog(CONFIG, today=TODAY, published=published_states())
+    publish_catalog(result.catalog, "tester")
+    app, _ = world
+    client = app.test_client()
+    sign_in(client, f"u_{role}")
+    allowed = ROLE_ROLES[role].allows("case", "create")
+    for endpoint, (method, url) in INTAKE_ENDPOINTS.items():
+        response = client.open(url, method=method)
+        assert (response.status_code == 200) == allowed, f"{role} × intake.{endpoint}"
+        if not allowed:
+            assert response.status_code == 403

@@ -2,11 +2,11 @@
 
 import pytest
 
-from conftest import CONFIG, TODAY, needs_chromium, screenshot
+from conftest import CONFIG, TODAY, needs_chromium, quiet_server, screenshot
 from daiban.catalog.loader import load_catalog
 from daiban.publishing import publish_catalog
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = [pytest.mark.browser, needs_chromium, *quiet_server]
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from conftest import CONFIG, TODAY, needs_chromium, screenshot
+from conftest import CONFIG, TODAY, needs_chromium, quiet_server, screenshot
 from daiban.accounts import create_user
 from daiban.catalog.loader import load_catalog
 from daiban.models import ServiceCenter
@@ -13,7 +13,7 @@ from daiban.publishing import publish_catalog, version_in_force
 
 PASSWORD = "Test-pass-2026"
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = [pytest.mark.browser, needs_chromium, *quiet_server]
 
 
 @pytest.fixture
