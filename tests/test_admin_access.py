@@ -301,3 +301,4 @@ def test_intake_screens_need_the_case_create_permission(world, role):
         assert (response.status_code == 200) == allowed, f"{role} × intake.{endpoint}"
         if not allowed:
             assert response.status_code == 403
+

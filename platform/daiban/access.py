@@ -15,6 +15,7 @@ from daiban.catalog.org import Role
 from daiban.models import (
     Agent,
     AuditLog,
+    Case,
     Department,
     Matter,
     MatterVersion,
@@ -129,6 +130,15 @@ def scope_filter(model, principal: Principal):
         return None
     if model is AuditLog:
         return AuditLog.actor == principal.username
+    if model is Case:
+        if scope == "own_cases":
+            return Case.first_agent == principal.user_id
+        if scope == "department":
+            codes = MatterVersion.select(MatterVersion.code).where(
+                MatterVersion.responsible_unit == principal.department_code
+            )
+            return Case.matter_code.in_(codes)
+        return _center_condition(principal, Case.center)
     return NOTHING  # a model nobody declared a scope for is closed, not open
 
 

@@ -280,3 +280,106 @@ for _model in (*MODELS, MatterDraft):
 def model_label(model) -> str:
     """The Chinese name of a model."""
     return MODEL_LABELS.get(model, model.__name__)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases (办件). `daiban.cases.service` is their only writer: `Case.save` refuses, so every change
+# goes through its optimistic-locked UPDATE and leaves a CaseEvent. The applicant's ID number and
+# phone are stored sealed, only through `daiban.cases.personal`.
+
+CASE_MODES = {"assist": "帮办", "proxy": "代办"}
+CASE_CHANNELS = ("window", "home_visit", "mobile_point", "postal", "online", "app", "hotline")
+
+
+class Case(BaseModel):
+    """One 帮办代办 case: a matter handled for an applicant, owned to the end by its first agent."""
+
+    number = peewee.CharField(max_length=40, unique=True)
+    matter_code = peewee.CharField(max_length=40, index=True)
+    matter_version = peewee.IntegerField()
+    mode = peewee.CharField(max_length=8)
+    channel = peewee.CharField(max_length=16)
+    status = peewee.CharField(max_length=32, index=True)
+    first_agent = peewee.ForeignKeyField(User, backref="first_cases", on_delete="RESTRICT")
+    center = peewee.ForeignKeyField(ServiceCenter, backref="cases", on_delete="RESTRICT")
+    applicant_name = peewee.CharField(max_length=100, default="", index=True)
+    applicant_id_number_sealed = peewee.CharField(max_length=255, null=True)  # via cases.personal only
+    applicant_phone_sealed = peewee.CharField(max_length=255, null=True)  # via cases.personal only
+    values = peewee.TextField(column_name="form_values", default="{}")  # JSON; sensitive leaves sealed
+    accepted_on = peewee.DateField()
+    due_on = peewee.DateField(null=True, index=True)
+    due_provisional = peewee.BooleanField(default=False)
+    clock_stopped_on = peewee.DateField(null=True)
+    stopped_working_days = peewee.IntegerField(default=0)
+    result_on = peewee.DateField(null=True)
+    closed_on = peewee.DateField(null=True)
+    lock_version = peewee.IntegerField(default=0)
+    created_at = peewee.DateTimeField(default=datetime.datetime.now)
+    updated_at = peewee.DateTimeField(default=datetime.datetime.now)
+
+    class Meta:
+        table_name = "case_file"
+        indexes = ((("center", "status"), False), (("first_agent", "status"), False))
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def form_values(self) -> dict:
+        """The intake form as stored (ID numbers and phones sealed; see cases.personal)."""
+        return json.loads(self.values or "{}")
+
+    def save(self, *args, **kwargs):
+        """Refuse: cases change only through daiban.cases.service (locking, events, clock)."""
+        raise ImmutableRecordError("办件只能通过 daiban.cases.service 新建和流转")
+
+    def delete_instance(self, *args, **kwargs):
+        """Refuse: a case is never deleted; it is terminated (终止)."""
+        raise ImmutableRecordError("办件不能删除；不再办理的请终止")
+
+
+class CaseEvent(BaseModel):
+    """One step in a case's history: who, in which role, which transition, from and to. Immutable."""
+
+    case = peewee.ForeignKeyField(Case, backref="events", on_delete="RESTRICT")
+    at = peewee.DateTimeField(default=datetime.datetime.now, index=True)
+    day = peewee.DateField()  # the working day the step counts for (clock, due date)
+    actor = peewee.ForeignKeyField(User, backref="case_events", on_delete="RESTRICT")
+    role = peewee.CharField(max_length=64)
+    transition = peewee.CharField(max_length=64)
+    from_status = peewee.CharField(max_length=32, null=True)
+    to_status = peewee.CharField(max_length=32)
+    note = peewee.TextField(default="")
+    due_on = peewee.DateField(null=True)  # the case's due date after this step
+    lock_version = peewee.IntegerField()  # the case's lock_version after this step
+
+    class Meta:
+        table_name = "case_event"
+
+    def save(self, *args, **kwargs):
+        """Insert a new event; history is never rewritten."""
+        if self._pk is not None and not kwargs.get("force_insert"):
+            raise ImmutableRecordError("办件记录不能修改")
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        """Refuse: history is kept."""
+        raise ImmutableRecordError("办件记录不能删除")
+
+
+FIELD_LABELS.update({
+    "number": "办件编号", "matter_code": "事项编码", "matter_version": "事项版本", "mode": "办理方式",
+    "channel": "受理渠道", "first_agent": "首问代办员", "applicant_name": "申请人姓名",
+    "applicant_id_number_sealed": "申请人公民身份号码", "applicant_phone_sealed": "申请人联系电话",
+    "values": "申请表内容", "accepted_on": "受理日期", "due_on": "到期日",
+    "due_provisional": "到期日为暂定", "clock_stopped_on": "停止计时日期",
+    "stopped_working_days": "累计停止计时工作日", "result_on": "出结果日期", "closed_on": "终结日期",
+    "lock_version": "修改版本号", "case": "办件", "day": "业务日期", "role": "角色",
+    "transition": "流转", "from_status": "原状态", "to_status": "新状态", "note": "说明",
+})
+MODEL_LABELS.update({Case: "办件", CaseEvent: "办件流转记录"})
+_OVERRIDES.update({(Case, "center"): "受理服务中心（站）", (CaseEvent, "actor"): "操作人"})
+
+for _model in (Case, CaseEvent):
+    for _name, _field in _model._meta.fields.items():
+        _field.verbose_name = _OVERRIDES.get((_model, _name), FIELD_LABELS.get(_name, _name))

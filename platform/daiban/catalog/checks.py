@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from daiban.catalog.field_types import FIELD_TYPES
 from daiban.catalog.rules import RESERVED_NAMES, check_rule
 from daiban.catalog.sources import join_pointer
+from daiban.catalog.workflow import CLOSED, OPEN_TRANSITION
 
 LEVELS = ("village", "township", "banner")
 Found = list[tuple[str, str]]
@@ -241,4 +242,125 @@ def check_organisation(docs: list[tuple[object, dict]]) -> list[tuple[object, st
     if len(banners) > 1:
         for source in banners[1:]:
             found.append((source, "/banner", "只能有一个旗（banner），它已在别的文件中定义"))
+    return found
+
+
+def _workflow_clock(doc: dict, known: set[str], final: set[str]) -> Found:
+    """Follow the clock from the initial state: stop only a running clock, resume only a stopped
+    one, and reach every non-final state with the clock always running or always stopped."""
+    found: Found = []
+    clocks: dict[str, set[str]] = {doc["initial"]: {"running"}}
+    changed = True
+    while changed:
+        changed = False
+        for t in doc["transitions"]:
+            if t["to"] not in known:
+                continue
+            for source in t["from"]:
+                for clock in tuple(clocks.get(source, ())):
+                    after = "stopped" if t["stops_clock"] else "running" if t["resumes_clock"] else clock
+                    if after not in clocks.setdefault(t["to"], set()):
+                        clocks[t["to"]].add(after)
+                        changed = True
+    words = {"running": "计时中", "stopped": "已停止计时"}
+    for index, t in enumerate(doc["transitions"]):
+        at = f"/transitions/{index}"
+        for source in t["from"]:
+            if t["stops_clock"] and "stopped" in clocks.get(source, ()):
+                found.append((f"{at}/stops_clock",
+                              f"到达 “{source}” 时计时可能已经停止，不能再停止计时"))
+            if t["resumes_clock"] and "running" in clocks.get(source, ()):
+                found.append((f"{at}/resumes_clock",
+                              f"到达 “{source}” 时计时可能并未停止，不能恢复计时"))
+    for index, s in enumerate(doc["states"]):
+        seen = clocks.get(s["id"], set())
+        if len(seen) > 1 and s["id"] not in final:
+            found.append((f"/states/{index}/id",
+                          f"状态 “{s['id']}” 经不同流转到达时，有时{words['running']}，有时"
+                          f"{words['stopped']}；请拆分状态或调整 stops_clock/resumes_clock"))
+    return list(dict.fromkeys(found))
+
+
+def check_workflow(doc: dict, roles: set[str]) -> Found:
+    """Check the default-filled case workflow against itself and the configured roles."""
+    found: Found = []
+    states, transitions = doc["states"], doc["transitions"]
+    found.extend(_duplicates(((f"/states/{i}/id", s["id"]) for i, s in enumerate(states)), "状态编号"))
+    found.extend(_duplicates(
+        ((f"/transitions/{i}/id", t["id"]) for i, t in enumerate(transitions)), "流转编号"
+    ))
+    known = {s["id"] for s in states}
+    final = {s["id"] for s in states if s["final"]}
+    where = {s["id"]: i for i, s in reversed(list(enumerate(states)))}
+
+    def role_problems(base: str, role_ids: list[str]) -> None:
+        for index, role in enumerate(role_ids):
+            if role not in roles:
+                found.append((f"{base}/{index}", f"角色 “{role}” 不在 config/roles/ 中"))
+
+    if doc["initial"] not in known:
+        found.append(("/initial", f"初始状态 “{doc['initial']}” 不在 states 中"))
+    elif doc["initial"] in final:
+        found.append(("/initial", "初始状态不能是终结状态（final）"))
+    role_problems("/opened_by", doc["opened_by"])
+    for index, t in enumerate(transitions):
+        at = f"/transitions/{index}"
+        if t["id"] == OPEN_TRANSITION:
+            found.append((f"{at}/id", f"“{OPEN_TRANSITION}” 保留给新建办件的记录，不能用作流转编号"))
+        for f_index, source in enumerate(t["from"]):
+            if source not in known:
+                found.append((f"{at}/from/{f_index}", f"状态 “{source}” 不在 states 中"))
+            elif source in final:
+                found.append((f"{at}/from/{f_index}", f"“{source}” 是终结状态，不能再流转"))
+        if t["to"] not in known:
+            found.append((f"{at}/to", f"状态 “{t['to']}” 不在 states 中"))
+        elif t["to"] in t["from"]:
+            found.append((f"{at}/to", f"流转不能回到出发的状态 “{t['to']}”"))
+        role_problems(f"{at}/roles", t["roles"])
+        if t["stops_clock"] and t["resumes_clock"]:
+            found.append((at, "同一流转不能既停止计时（stops_clock）又恢复计时（resumes_clock）"))
+
+    if CLOSED not in known:
+        found.append(("/states", f"缺少状态 “{CLOSED}”（已办结）"))
+    else:
+        if CLOSED not in final:
+            found.append((f"/states/{where[CLOSED]}", f"状态 “{CLOSED}” 应标为终结状态（final: true）"))
+        if not any(t["to"] == CLOSED for t in transitions):
+            found.append(("/transitions", f"没有任何流转进入 “{CLOSED}”（已办结）：办件将无法办结"))
+
+    # Reachable from the initial state, and able to reach a final state.
+    reached = {doc["initial"]} & known
+    frontier = list(reached)
+    while frontier:
+        state = frontier.pop()
+        for t in transitions:
+            if state in t["from"] and t["to"] in known and t["to"] not in reached:
+                reached.add(t["to"])
+                frontier.append(t["to"])
+    ending = set(final)
+    grew = True
+    while grew:
+        grew = False
+        for t in transitions:
+            if t["to"] in ending:
+                for source in t["from"]:
+                    if source in known and source not in ending:
+                        ending.add(source)
+                        grew = True
+    leaving = {source for t in transitions for source in t["from"]}
+    for index, s in enumerate(states):
+        if where.get(s["id"]) != index:
+            continue  # a duplicate, already reported
+        if doc["initial"] in known and s["id"] not in reached:
+            found.append((f"/states/{index}/id",
+                          f"状态 “{s['id']}”（{s['label']}）从初始状态 “{doc['initial']}” 无法到达"))
+        if s["final"]:
+            continue
+        if s["id"] not in leaving:
+            found.append((f"/states/{index}/id",
+                          f"状态 “{s['id']}” 不是终结状态，却没有任何流转离开它（可设 final: true）"))
+        elif s["id"] not in ending:
+            found.append((f"/states/{index}/id", f"从状态 “{s['id']}” 出发到达不了任何终结状态"))
+    if doc["initial"] in known:
+        found.extend(_workflow_clock(doc, known, final))
     return found

@@ -26,6 +26,9 @@ from daiban.catalog.org import (
 from daiban.catalog.problems import ERROR, WARNING, Problem
 from daiban.catalog.schemas import check_schema, fill_defaults
 from daiban.catalog.sources import Source, find_files, read_source
+from daiban.catalog.workflow import Workflow, compile_workflow
+
+WORKFLOW_FILES = ("case",)  # file stems under config/workflow/; one workflow for now
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Catalog:
     roles: dict[str, Role] = field(default_factory=dict)
     domains: dict[str, Domain] = field(default_factory=dict)
     calendar: WorkCalendar = field(default_factory=lambda: WorkCalendar.from_documents([]))
+    workflow: Workflow | None = None  # None when config/workflow/case.yaml is missing or invalid
 
 
 @dataclass
@@ -165,6 +169,7 @@ def load_catalog(
     catalog.roles = {d["id"]: compile_role(d) for _, d in role_docs}
 
     _load_calendar(reader, catalog, problems, today or datetime.date.today())
+    _load_workflow(reader, catalog, problems)
 
     if not include_matters:
         problems.sort(key=lambda p: (p.path, p.line, p.column, p.pointer))
@@ -249,6 +254,36 @@ def _load_calendar(reader: _Reader, catalog: Catalog, problems: list[Problem], t
             f"缺少 {year} 年的节假日安排；该年的到期日将按周一至周五推算并标为“暂定”",
             WARNING,
         ))
+
+
+def _load_workflow(reader: _Reader, catalog: Catalog, problems: list[Problem]) -> None:
+    """Read config/workflow/case.yaml: schema, then meaning against the roles; compile it."""
+    folder = reader.config_dir / "workflow"
+    files = find_files(folder)
+    if not files:
+        problems.append(Problem(str(folder), 1, 1, "", "没有找到 workflow/ 下的配置文件"))
+        return
+    seen: dict[str, str] = {}
+    for path in files:
+        shown = _display(reader.config_dir, path)
+        if path.stem not in WORKFLOW_FILES:
+            problems.append(Problem(
+                shown, 1, 1, "", f"不认识的流程文件 “{path.name}”：workflow/ 下目前只有 case.yaml（办件流程）"
+            ))
+            continue
+        if path.stem in seen:
+            problems.append(Problem(shown, 1, 1, "", f"办件流程重复定义（已在 {seen[path.stem]} 中定义）"))
+            continue
+        seen[path.stem] = shown
+        source, data = reader.read(path, "workflow")
+        if data is None:
+            continue
+        found = checks.check_workflow(data, set(catalog.roles))
+        problems.extend(source.problem(p, m) for p, m in found)
+        if not found:
+            catalog.workflow = compile_workflow(data, {r.id: r.name for r in catalog.roles.values()})
+    if "case" not in seen:
+        problems.append(Problem(str(folder / "case.yaml"), 1, 1, "", "缺少办件流程 workflow/case.yaml"))
 
 
 def _check_version(source: Source, matter: Matter, state: PublishedState) -> list[Problem]:

@@ -25,6 +25,7 @@ SCHEMA_FILES = {
     "org": "org.schema.json",
     "calendar": "calendar.schema.json",
     "domains": "domains.schema.json",
+    "workflow": "workflow.schema.json",
 }
 
 TYPE_NAMES = {
