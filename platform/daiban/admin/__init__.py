@@ -7,6 +7,7 @@ from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
+from daiban.admin.case_view import CaseView
 from daiban.admin.catalog_view import MatterCatalogView
 from daiban.admin.intake_view import IntakeView
 from daiban.admin.views import VIEWS
@@ -37,6 +38,7 @@ def init_admin(app: Flask) -> Admin:
         index_view=DashboardView(name="首页", url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/daiban_base.html", fluid=True),
     )
+    admin.add_view(CaseView(name="工作台", category="帮办代办", endpoint="cases", url="/admin/cases"))
     admin.add_view(IntakeView(name="受理", category="帮办代办", endpoint="intake", url="/admin/intake"))
     admin.add_view(MatterCatalogView(name="事项目录管理", category="事项目录", endpoint="matters",
                                      url="/admin/matters"))

@@ -14,7 +14,7 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from daiban.admin.base import RoleGuard
-from daiban.catalog.model import Matter
+from daiban.catalog.model import CHANNEL_LABELS, Matter
 from daiban.intake.eligibility import check_eligibility
 from daiban.intake.validation import validate_intake
 from daiban.publishing import compiled, search_catalog, version_in_force
@@ -99,6 +99,7 @@ class IntakeView(RoleGuard, BaseView):
         return self.render(
             "admin/intake/form.html", matter=matter, values=values, intake=intake,
             eligibility=eligibility, checked=checked, organisation=ref.organisation,
+            channel_labels=CHANNEL_LABELS,
             group_rows={f.id: max(1, len(values.get(f.id) or [])) + (1 if request.form.get("op") ==
                                                                      f"add:{f.id}" else 0)
                         for f in matter.fields if f.type == "group"},

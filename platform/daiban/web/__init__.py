@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.loader import load_catalog
 from daiban.catalog.org import Domain, Organisation, Role
+from daiban.catalog.workflow import Workflow
 from daiban.db import connect_database, default_url
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class Reference:
     organisation: Organisation
     domains: dict[str, Domain]
     calendar: WorkCalendar
+    workflow: Workflow | None = None
 
 
 def load_reference(config_dir: str) -> Reference:
@@ -38,7 +40,7 @@ def load_reference(config_dir: str) -> Reference:
     for problem in result.errors:
         log.warning("config problem: %s", problem.format())
     c = result.catalog
-    return Reference(c.roles, c.organisation, c.domains, c.calendar)
+    return Reference(c.roles, c.organisation, c.domains, c.calendar, c.workflow)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -1,0 +1,157 @@
+"""Cases in the browser: the agent's workbench, a case's page, and its transitions.
+
+Every change goes through `daiban.cases.service` (the only writer of cases); who may make each
+transition comes from config/workflow/case.yaml; which cases a user sees from `access.scoped`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from flask import abort, current_app, flash, redirect, request
+from flask_admin import BaseView, expose
+from flask_login import current_user
+
+from daiban.access import scoped
+from daiban.admin.base import RoleGuard, current_principal
+from daiban.cases import personal
+from daiban.cases.service import (
+    Actor,
+    Applicant,
+    CaseError,
+    available_transitions,
+    history,
+    open_case,
+    overdue,
+    transition,
+    working_days_left,
+)
+from daiban.catalog.model import CHANNEL_LABELS, Matter
+from daiban.models import Case
+from daiban.publishing import compiled, version_in_force
+
+MODE_LABELS = {"assist": "帮办", "proxy": "代办"}
+DUE_SOON_DAYS = 2  # working days: "due soon" on the workbench
+
+
+def applicant_from(matter: Matter, values: dict) -> Applicant:
+    """The applicant's name, ID number and phone, from the form's first fields of those kinds."""
+    def first(kind):
+        field = next((f for f in matter.fields if f.type == kind), None)
+        value = values.get(field.id) if field else None
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    name_field = next((f for f in matter.fields if f.id == "name"), None) or next(
+        (f for f in matter.fields if f.type == "text"), None)
+    name = values.get(name_field.id) if name_field else ""
+    return Applicant(str(name or "").strip(), first("id_number"), first("phone"))
+
+
+class CaseView(RoleGuard, BaseView):
+    """办件: the workbench and each case's page."""
+
+    resource = "case"
+
+    def _ref(self):
+        return current_app.extensions["daiban"]
+
+    def _cases(self):
+        return scoped(Case.select(), Case, current_principal())
+
+    def _case(self, case_id: int) -> Case:
+        case = self._cases().where(Case.id == case_id).first()
+        if case is None:
+            abort(404)
+        return case
+
+    @expose("/")
+    def index(self):
+        """The workbench: my cases by state, due soon, overdue, relays coming in."""
+        ref = self._ref()
+        today = datetime.date.today()
+        open_cases = list(self._cases().where(~Case.status.in_(("closed", "terminated")))
+                          .order_by(Case.due_on).limit(500))
+        me = current_user.user.id
+        mine = [c for c in open_cases if c.first_agent_id == me]
+        due_soon = [c for c in open_cases if not overdue(c, today)
+                    and (working_days_left(c, today, ref.calendar) or 99) <= DUE_SOON_DAYS]
+        late = [c for c in open_cases if overdue(c, today)]
+        incoming = [c for c in open_cases if c.first_agent_id != me and c.status in ("submitted",)]
+        by_state: dict[str, list] = {}
+        for case in mine:
+            by_state.setdefault(case.status, []).append(case)
+        return self.render("admin/cases/workbench.html", mine=mine, by_state=by_state,
+                           due_soon=due_soon, late=late, incoming=incoming,
+                           workflow=ref.workflow, modes=MODE_LABELS, today=today)
+
+    @expose("/open/<code>/", methods=("POST",))
+    def open(self, code: str):
+        """Open a case from a filled intake form."""
+        if not self.allowed("create"):
+            abort(403)
+        from daiban.admin.intake_view import agent_level, form_values
+        from daiban.intake.eligibility import check_eligibility
+        from daiban.intake.validation import validate_intake
+
+        row = version_in_force(code)
+        level = agent_level()
+        if row is None or (level is not None and level not in row.level_list):
+            abort(404)
+        matter = compiled(row)
+        values = form_values(matter, request.form)
+        today = datetime.date.today()
+        intake = validate_intake(matter, values, today)
+        eligibility = check_eligibility(matter, values, today, set(request.form.getlist("confirmed")))
+        back = redirect(request.referrer or self.get_url(".index"))
+        if not intake.ok:
+            flash(f"表单还有 {len(intake.errors)} 处需要修正，请点“检查”查看", "error")
+            return back
+        if eligibility.verdict != "eligible":
+            reasons = eligibility.unmet + eligibility.applies
+            message = "不符合受理条件：" + "；".join(reasons) if reasons else "还有条件待核实，请逐项确认"
+            flash(message, "error")
+            return back
+        user = current_user.user
+        try:
+            case = open_case(matter, row, intake.values, request.form.get("mode", "assist"),
+                             request.form.get("channel", "window"), user, user.center, today,
+                             self._ref().calendar, workflow=self._ref().workflow,
+                             applicant=applicant_from(matter, intake.values))
+        except CaseError as exc:
+            flash(str(exc), "error")
+            return back
+        flash(f"已建档：办件编号 {case.number}", "success")
+        return redirect(self.get_url(".details", case_id=case.id))
+
+    @expose("/<int:case_id>/")
+    def details(self, case_id: int):
+        """A case: applicant (masked), matter, status, due date, history and the next steps."""
+        case = self._case(case_id)
+        ref = self._ref()
+        today = datetime.date.today()
+        actor = Actor.from_principal(current_principal())
+        return self.render(
+            "admin/cases/details.html", case=case, workflow=ref.workflow, events=history(case),
+            transitions=available_transitions(case, actor, ref.workflow), modes=MODE_LABELS,
+            channels=CHANNEL_LABELS, late=overdue(case, today),
+            days_left=working_days_left(case, today, ref.calendar),
+            id_number=personal.masked_id_number(case), phone=personal.masked_phone(case),
+        )
+
+    @expose("/<int:case_id>/act", methods=("POST",))
+    def act(self, case_id: int):
+        """Make one transition; a stale page gets a clear conflict message and nothing is lost."""
+        case = self._case(case_id)
+        ref = self._ref()
+        try:
+            expected = int(request.form.get("lock_version", "-1"))
+        except ValueError:
+            expected = -1
+        try:
+            case = transition(case, request.form.get("transition", ""),
+                              Actor.from_principal(current_principal()), request.form.get("note", ""),
+                              expected, datetime.date.today(), ref.calendar, workflow=ref.workflow)
+            flash(f"已更新：现为“{ref.workflow.label(case.status)}”", "success")
+        except CaseError as exc:
+            flash(str(exc), "error")
+        return redirect(self.get_url(".details", case_id=case_id))

@@ -1,0 +1,106 @@
+"""The case screens: opening a case from the intake form, its page, transitions and conflicts."""
+
+import re
+
+import pytest
+
+from conftest import CONFIG, TODAY
+from daiban.accounts import create_user
+from daiban.catalog.loader import load_catalog
+from daiban.models import Case, CaseEvent, ServiceCenter
+from daiban.orgsync import sync_organisation
+from daiban.publishing import publish_catalog
+
+PASSWORD = "Test-pass-2026"
+CATALOG = load_catalog(CONFIG, today=TODAY).catalog
+ELDERLY = CATALOG.matters["YLFW-0001"]
+BORN_1940 = "152223194001010015"
+
+
+def elderly_form(**overrides) -> dict:
+    values = {
+        "name": "巴特尔", "id_number": BORN_1940, "phone": "13900000001", "hukou_address": "152223",
+        "living_place": ELDERLY.field("living_place").options[0].value, "applicant_type": "self",
+        "bank_name": "农村信用社", "bank_account": "6230000000000000", "receives_elsewhere": "false",
+        "mode": "assist", "channel": "window",
+        "confirmed": [c.id for c in ELDERLY.conditions + ELDERLY.exclusions if c.needs_judgement],
+    }
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def site(db_url, db):
+    """The app with the catalog published, a village agent at 红星村 and a township agent at 音德尔镇."""
+    from daiban.web import create_app
+
+    sync_organisation(CATALOG.organisation)
+    publish_catalog(CATALOG, "tester")
+    centers = {c.code: c for c in ServiceCenter.select()}
+    create_user("village", "周代办", PASSWORD, ["village_agent"], center=centers["yinde-er-hongxing-station"])
+    create_user("township", "孙代办", PASSWORD, ["township_agent"], center=centers["yinde-er-center"])
+    create_user("other", "别村代办", PASSWORD, ["village_agent"], center=centers["xinlin-hexi-station"])
+    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": db_url,
+                       "CONFIG_DIR": str(CONFIG)})
+
+
+def signed_in(app, username):
+    client = app.test_client()
+    client.post("/login", data={"username": username, "password": PASSWORD})
+    return client
+
+
+def open_elderly_case(client, **overrides):
+    return client.post("/admin/cases/open/YLFW-0001/", data=elderly_form(**overrides), follow_redirects=True)
+
+
+def test_an_eligible_form_opens_a_case_with_masked_personal_data(site):
+    client = signed_in(site, "village")
+    page = open_elderly_case(client).get_data(as_text=True)
+    case = Case.get()
+    assert f"已建档：办件编号 {case.number}" in page
+    assert re.match(r"^BD\d{8}-\d{6}$", case.number)
+    assert "152223********0015" in page and BORN_1940 not in page
+    assert "139****0001" in page
+    assert case.first_agent.username == "village" and case.mode == "assist"
+    assert "咨询" in page  # the workflow's first state, in Chinese
+
+
+def test_an_ineligible_form_opens_nothing(site):
+    client = signed_in(site, "village")
+    page = open_elderly_case(client, id_number="152223195601010021").get_data(as_text=True)
+    assert "不符合受理条件" in page and "80" in page
+    assert Case.select().count() == 0
+
+
+def test_transitions_follow_the_workflow_and_stale_pages_conflict(site):
+    village = signed_in(site, "village")
+    open_elderly_case(village)
+    case = Case.get()
+    page = village.get(f"/admin/cases/{case.id}/").get_data(as_text=True)
+    assert "受理委托" in page
+    stale = case.lock_version
+    village.post(f"/admin/cases/{case.id}/act", data={"transition": "accept", "lock_version": stale})
+    assert Case.get().status == "commission_accepted"
+    # A second person working from the old page gets a clear message; nothing is lost.
+    township = signed_in(site, "township")
+    page = township.post(f"/admin/cases/{case.id}/act", data={
+        "transition": "terminate", "lock_version": stale, "note": "申请人撤回"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "请刷新后重试" in page
+    assert Case.get().status == "commission_accepted"
+    assert [e.transition for e in CaseEvent.select().order_by(CaseEvent.id)] == ["open", "accept"]
+
+
+def test_cases_outside_the_scope_are_not_found(site):
+    open_elderly_case(signed_in(site, "village"))
+    case = Case.get()
+    assert signed_in(site, "township").get(f"/admin/cases/{case.id}/").status_code == 200
+    assert signed_in(site, "other").get(f"/admin/cases/{case.id}/").status_code == 404
+
+
+def test_the_workbench_lists_my_cases(site):
+    client = signed_in(site, "village")
+    open_elderly_case(client)
+    page = client.get("/admin/cases/").get_data(as_text=True)
+    assert "我的工作台" in page and Case.get().number in page
