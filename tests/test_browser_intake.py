@@ -45,3 +45,20 @@ def test_live_eligibility_as_the_agent_types(db_url, db, serve, page):
     page.wait_for_function("!document.querySelector('#eligibility .unmet').textContent.includes('80')")
     assert "出生日期 1940-01-01" in page.locator(f"[data-derived='{id_field}']").inner_text()
     screenshot(page, "intake-age-met")
+
+    # Fill the rest, confirm what a person must judge, and open the case.
+    page.fill("[name=name]", "巴特尔")
+    page.fill("[name=phone]", "13900000001")
+    page.fill("[name=hukou_address]", "152223")
+    page.select_option("[name=living_place]", index=1)
+    page.select_option("[name=applicant_type]", "self")
+    page.fill("[name=bank_name]", "农村信用社")
+    page.fill("[name=bank_account]", "6230000000000000")
+    page.select_option("[name=receives_elsewhere]", "false")
+    for box in page.locator("input[name=confirmed]").all():
+        box.check()
+    page.wait_for_function("document.querySelector('#eligibility .verdict').textContent === '符合条件'")
+    page.get_by_role("button", name="受理并建档").click()
+    assert "已建档：办件编号" in page.content()
+    assert "152223********0015" in page.content()
+    screenshot(page, "case-opened")

@@ -27,7 +27,7 @@ from daiban.cases.service import (
     working_days_left,
 )
 from daiban.catalog.model import CHANNEL_LABELS, Matter
-from daiban.models import Case
+from daiban.models import Case, MatterVersion
 from daiban.publishing import compiled, version_in_force
 
 MODE_LABELS = {"assist": "帮办", "proxy": "代办"}
@@ -45,6 +45,17 @@ def applicant_from(matter: Matter, values: dict) -> Applicant:
         (f for f in matter.fields if f.type == "text"), None)
     name = values.get(name_field.id) if name_field else ""
     return Applicant(str(name or "").strip(), first("id_number"), first("phone"))
+
+
+def matter_names(codes) -> dict[str, str]:
+    """Latest published names of the given matter codes."""
+    names: dict[str, str] = {}
+    if codes:
+        query = (MatterVersion.select(MatterVersion.code, MatterVersion.name)
+                 .where(MatterVersion.code.in_(list(codes))).order_by(MatterVersion.version))
+        for code, name in query.tuples():
+            names[code] = name
+    return names
 
 
 class CaseView(RoleGuard, BaseView):
@@ -81,6 +92,7 @@ class CaseView(RoleGuard, BaseView):
         for case in mine:
             by_state.setdefault(case.status, []).append(case)
         return self.render("admin/cases/workbench.html", mine=mine, by_state=by_state,
+                           names=matter_names({c.matter_code for c in open_cases}),
                            due_soon=due_soon, late=late, incoming=incoming,
                            workflow=ref.workflow, modes=MODE_LABELS, today=today)
 
@@ -136,6 +148,7 @@ class CaseView(RoleGuard, BaseView):
             channels=CHANNEL_LABELS, late=overdue(case, today),
             days_left=working_days_left(case, today, ref.calendar),
             id_number=personal.masked_id_number(case), phone=personal.masked_phone(case),
+            names=matter_names({case.matter_code}),
         )
 
     @expose("/<int:case_id>/act", methods=("POST",))
