@@ -314,6 +314,7 @@ CASE_ENDPOINTS = {
     "open": ("POST", "/admin/cases/open/YLFW-0001/", "create"),
     "details": ("GET", "/admin/cases/999999/", "view"),
     "act": ("POST", "/admin/cases/999999/act", "view"),
+    "register": ("GET", "/admin/cases/register/NOPE-0001/", "view"),
 }
 
 

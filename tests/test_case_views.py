@@ -104,3 +104,28 @@ def test_the_workbench_lists_my_cases(site):
     open_elderly_case(client)
     page = client.get("/admin/cases/").get_data(as_text=True)
     assert "我的工作台" in page and Case.get().number in page
+
+
+def test_each_matter_has_a_register_with_columns_and_filters_from_its_fields(site, config_dir):
+    from conftest import matter_doc, write_matter
+    from daiban.publishing import published_states
+
+    doc = matter_doc(code="TEST-0005", levels=["village"], conditions=[], fields=[
+        {"id": "name", "label": "姓名", "type": "text", "required": True, "in_register": True},
+        {"id": "id_number", "label": "公民身份号码", "type": "id_number", "required": True},
+        {"id": "village_group", "label": "所在小组", "type": "choice", "in_register": True,
+         "options": [{"value": "g1", "label": "一组"}, {"value": "g2", "label": "二组"}]},
+    ])
+    write_matter(config_dir, doc)
+    publish_catalog(load_catalog(config_dir, today=TODAY, published=published_states()).catalog, "t")
+    client = signed_in(site, "village")
+    for name, group in (("甲", "g1"), ("乙", "g2")):
+        client.post("/admin/cases/open/TEST-0005/", data={
+            "name": name, "id_number": BORN_1940, "village_group": group, "mode": "assist",
+            "channel": "window"})
+    page = client.get("/admin/cases/register/TEST-0005/").get_data(as_text=True)
+    assert "<th>姓名</th>" in page and "<th>所在小组</th>" in page and "公民身份号码" not in page
+    assert "一组" in page and "二组" in page
+    page = client.get("/admin/cases/register/TEST-0005/", query_string={"f_village_group": "g2"})
+    body = page.get_data(as_text=True).split("<tbody>")[1]
+    assert "二组" in body and "一组" not in body

@@ -47,6 +47,34 @@ def applicant_from(matter: Matter, values: dict) -> Applicant:
     return Applicant(str(name or "").strip(), first("id_number"), first("phone"))
 
 
+REGISTER_LIMIT = 500  # the register shows the newest cases; older ones through the ledger
+
+
+def _register_text(field, value) -> str:
+    if value is None or value == "":
+        return ""
+    if field.type == "choice":
+        return field.option_label(str(value))
+    if field.type == "multi_choice" and isinstance(value, list):
+        return "、".join(field.option_label(str(v)) for v in value)
+    if field.type == "boolean":
+        return "是" if value else "否"
+    if field.type == "group" and isinstance(value, list):
+        return f"{len(value)} 项"
+    return str(value)
+
+
+def _register_match(field, value, wanted: str) -> bool:
+    """A filter: exact value for choices, contained text for the rest; empty means no filter."""
+    if not wanted:
+        return True
+    if field.type in ("choice", "boolean"):
+        return str(value).lower() == wanted.lower()
+    if field.type == "multi_choice":
+        return isinstance(value, list) and wanted in value
+    return wanted in _register_text(field, value)
+
+
 def matter_names(codes) -> dict[str, str]:
     """Latest published names of the given matter codes."""
     names: dict[str, str] = {}
@@ -134,6 +162,28 @@ class CaseView(RoleGuard, BaseView):
             return back
         flash(f"已建档：办件编号 {case.number}", "success")
         return redirect(self.get_url(".details", case_id=case.id))
+
+    @expose("/register/<code>/")
+    def register(self, code: str):
+        """The matter's own register: its cases, with columns and filters from its in_register fields."""
+        row = version_in_force(code)
+        if row is None:
+            abort(404)
+        matter = compiled(row)
+        columns = [f for f in matter.fields if f.in_register]
+        filters = {f.id: request.args.get(f"f_{f.id}", "").strip() for f in columns}
+        status = request.args.get("status", "")
+        query = self._cases().where(Case.matter_code == code)
+        if status:
+            query = query.where(Case.status == status)
+        rows = []
+        for case in query.order_by(Case.id.desc()).limit(REGISTER_LIMIT):
+            values = personal.masked_values(case)
+            if all(_register_match(f, values.get(f.id), filters[f.id]) for f in columns):
+                rows.append((case, [_register_text(f, values.get(f.id)) for f in columns]))
+        return self.render("admin/cases/register.html", matter=matter, columns=columns, rows=rows,
+                           filters=filters, status=status, workflow=self._ref().workflow,
+                           modes=MODE_LABELS, limit=REGISTER_LIMIT)
 
     @expose("/<int:case_id>/")
     def details(self, case_id: int):
