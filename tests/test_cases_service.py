@@ -89,11 +89,27 @@ def elderly_values(**overrides) -> dict:
 
 
 def new_case(world, today=OPENED, matter=ELDERLY, role="village_agent", mode="proxy",
-             channel="window", values=None, **kwargs) -> Case:
+             channel="window", values=None, ready=True, **kwargs) -> Case:
     user = world.users[role]
-    return open_case(matter, matter.version, elderly_values() if values is None else values, mode,
+    case = open_case(matter, matter.version, elderly_values() if values is None else values, mode,
                      channel, user, world.centers[CENTER_OF.get(role, "xinlin-hexi-station")], today,
                      CALENDAR, workflow=WORKFLOW, **kwargs)
+    return make_ready(world, case) if ready else case
+
+
+def make_ready(world, case, day=None, valid_days=90) -> Case:
+    """What submitting needs, done on the day the case was opened: every needed material received
+    and, for a proxy case, a signed commission (the gate in `service.transition`)."""
+    from daiban.cases import commission, materials
+
+    day = day or case.accepted_on
+    agent = world.users["village_agent"]
+    for row in materials.build_checklist(case, CATALOG.matters[case.matter_code], day):
+        if materials.blocks(row):
+            materials.receive(row, row.originals_required, row.copies_required, agent, today=day)
+    if case.mode == "proxy":
+        commission.record_signed(commission.draft_commission(case, None, valid_days, agent, day), agent, day)
+    return case
 
 
 def act(world, case, transition_id, role, day, note="说明：按流程办理", lock=None) -> Case:

@@ -383,3 +383,232 @@ _OVERRIDES.update({(Case, "center"): "受理服务中心（站）", (CaseEvent, 
 for _model in (Case, CaseEvent):
     for _name, _field in _model._meta.fields.items():
         _field.verbose_name = _OVERRIDES.get((_model, _name), FIELD_LABELS.get(_name, _name))
+
+
+# ---------------------------------------------------------------------------------------------
+# A case's materials (收件清单), their scans and the commission (代办服务委托书). Their only
+# writers are `daiban.cases.materials`, `.uploads` and `.commission`: `save` refuses to rewrite a
+# row, the services change rows by guarded UPDATEs, and every step leaves an immutable
+# CaseMaterialEvent. The database refuses changes to the columns fixed when a row is made.
+
+MATERIAL_STATUSES = {
+    "pending": "待收取", "short": "份数不足", "received": "已收取", "deferred": "容缺待补",
+    "supplied": "已补齐", "not_needed": "经核实不需要", "verified": "部门核验",
+}
+COMMISSION_KINDS = {"commission": "代办服务委托书", "renewal": "续办委托书", "termination": "终止代办委托"}
+COMMISSION_STATUSES = {"drafted": "待签署", "signed": "已签署", "terminated": "已终止", "void": "已作废"}
+
+
+class _WrittenByService(BaseModel):
+    """A row that its service inserts and then changes only by guarded UPDATE queries."""
+
+    _refusal = "记录只能通过办件服务修改"
+
+    def save(self, *args, **kwargs):
+        """Insert a new row; refuse to rewrite one (the service changes rows)."""
+        if self._pk is not None and not kwargs.get("force_insert"):
+            raise ImmutableRecordError(self._refusal)
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        """Refuse: the case's history depends on the row."""
+        raise ImmutableRecordError(self._refusal)
+
+
+class CaseMaterial(_WrittenByService):
+    """One material on a case's checklist, as the one-time notice resolved it, and what came in."""
+
+    _refusal = "办件材料只能通过 daiban.cases.materials 登记"
+
+    case = peewee.ForeignKeyField(Case, backref="materials", on_delete="RESTRICT")
+    material_id = peewee.CharField(max_length=64)
+    name = peewee.CharField(max_length=200)
+    position = peewee.IntegerField(default=0)
+    notice_status = peewee.CharField(max_length=16)  # needed / depends, as the notice said
+    optional = peewee.BooleanField(default=False)
+    verified_by_department = peewee.BooleanField(default=False)
+    exempt_with_electronic_licence = peewee.BooleanField(default=False)
+    originals_required = peewee.IntegerField(default=0)
+    copies_required = peewee.IntegerField(default=0)
+    options = peewee.TextField(default="[]")  # JSON: alternatives and fallback with their counts
+    deferrable_amount = peewee.IntegerField(null=True)
+    deferrable_unit = peewee.CharField(max_length=16, null=True)
+    deferrable_label = peewee.CharField(max_length=100, null=True)
+    status = peewee.CharField(max_length=16, index=True)
+    originals_received = peewee.IntegerField(default=0)
+    copies_received = peewee.IntegerField(default=0)
+    received_as = peewee.CharField(max_length=64, null=True)  # an alternative's or fallback's id
+    received_as_name = peewee.CharField(max_length=200, null=True)
+    via_electronic_licence = peewee.BooleanField(default=False)
+    received_on = peewee.DateField(null=True)
+    deferred_on = peewee.DateField(null=True)
+    promised_on = peewee.DateField(null=True, index=True)
+    promised_provisional = peewee.BooleanField(default=False)
+    supplied_on = peewee.DateField(null=True)
+    note = peewee.TextField(default="")
+    lock_version = peewee.IntegerField(default=0)
+    created_at = peewee.DateTimeField(default=datetime.datetime.now)
+    updated_at = peewee.DateTimeField(default=datetime.datetime.now)
+
+    class Meta:
+        table_name = "case_material"
+        indexes = ((("case", "material_id"), True),)
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def option_list(self) -> list[dict]:
+        """Alternatives and fallback: dicts with id, name, originals, copies, kind."""
+        return json.loads(self.options or "[]")
+
+    @property
+    def status_label(self) -> str:
+        """The status in Chinese."""
+        return MATERIAL_STATUSES.get(self.status, self.status)
+
+
+class CaseUpload(_WrittenByService):
+    """A scan of a case material, stored outside the web root under its SHA-256. Immutable."""
+
+    _refusal = "已上传的扫描件不能修改或删除"
+
+    case = peewee.ForeignKeyField(Case, backref="uploads", on_delete="RESTRICT")
+    case_material = peewee.ForeignKeyField(CaseMaterial, backref="uploads", on_delete="RESTRICT")
+    filename = peewee.CharField(max_length=200)
+    content_type = peewee.CharField(max_length=64)  # as detected from the content
+    declared_type = peewee.CharField(max_length=100, default="")
+    size = peewee.IntegerField()
+    sha256 = peewee.CharField(max_length=64, index=True)
+    stored_path = peewee.CharField(max_length=500)
+    uploaded_by = peewee.ForeignKeyField(User, backref="uploads", on_delete="RESTRICT")
+    uploaded_at = peewee.DateTimeField(default=datetime.datetime.now)
+
+    class Meta:
+        table_name = "case_upload"
+        indexes = ((("case_material", "sha256"), True),)
+
+    def __str__(self):
+        return self.filename
+
+
+class CaseMaterialEvent(BaseModel):
+    """One step on a case's checklist: built, received, deferred, supplied, uploaded. Immutable."""
+
+    case = peewee.ForeignKeyField(Case, backref="material_events", on_delete="RESTRICT")
+    case_material = peewee.ForeignKeyField(CaseMaterial, null=True, backref="events", on_delete="RESTRICT")
+    at = peewee.DateTimeField(default=datetime.datetime.now, index=True)
+    day = peewee.DateField()
+    actor = peewee.ForeignKeyField(User, backref="material_events", on_delete="RESTRICT")
+    role = peewee.CharField(max_length=64, default="")
+    action = peewee.CharField(max_length=32)  # material:build, material:receive …
+    from_status = peewee.CharField(max_length=16, null=True)
+    to_status = peewee.CharField(max_length=16, null=True)
+    originals = peewee.IntegerField(default=0)
+    copies = peewee.IntegerField(default=0)
+    received_as = peewee.CharField(max_length=64, null=True)
+    promised_on = peewee.DateField(null=True)
+    upload = peewee.ForeignKeyField(CaseUpload, null=True, backref="events", on_delete="RESTRICT")
+    note = peewee.TextField(default="")
+
+    class Meta:
+        table_name = "case_material_event"
+
+    def save(self, *args, **kwargs):
+        """Insert a new event; history is never rewritten."""
+        if self._pk is not None and not kwargs.get("force_insert"):
+            raise ImmutableRecordError("材料记录不能修改")
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        """Refuse: history is kept."""
+        raise ImmutableRecordError("材料记录不能删除")
+
+
+class Commission(_WrittenByService):
+    """A 代办服务委托书, 续办委托书 or 终止 record of a proxy case: parties, scope, limits, validity.
+
+    What was drafted is what gets signed: the content columns never change (the database refuses);
+    signing fixes the validity, and the dates of signing never change afterwards either."""
+
+    _refusal = "委托书只能通过 daiban.cases.commission 起草、签署、续办或终止"
+
+    case = peewee.ForeignKeyField(Case, backref="commissions", on_delete="RESTRICT")
+    kind = peewee.CharField(max_length=16)
+    previous = peewee.ForeignKeyField("self", null=True, backref="followers", on_delete="RESTRICT")
+    status = peewee.CharField(max_length=16, index=True)
+    citizen_name = peewee.CharField(max_length=100)
+    citizen_id_masked = peewee.CharField(max_length=40, default="")
+    agent = peewee.ForeignKeyField(User, backref="commissions", on_delete="RESTRICT")
+    agent_name = peewee.CharField(max_length=64)
+    center_name = peewee.CharField(max_length=100, default="")
+    matter_code = peewee.CharField(max_length=40)
+    matter_version = peewee.IntegerField()
+    matter_name = peewee.CharField(max_length=200)
+    scope = peewee.TextField(default="")
+    prohibitions = peewee.TextField(default="[]")  # JSON list of what the agent may not do
+    valid_days = peewee.IntegerField(default=0)
+    reason = peewee.TextField(default="")  # a termination's reason
+    drafted_on = peewee.DateField()
+    drafted_by = peewee.ForeignKeyField(User, backref="drafted_commissions", on_delete="RESTRICT")
+    valid_from = peewee.DateField(null=True)
+    valid_until = peewee.DateField(null=True, index=True)
+    signed_on = peewee.DateField(null=True)
+    recorded_by = peewee.ForeignKeyField(User, null=True, backref="recorded_commissions",
+                                         on_delete="RESTRICT")
+    terminated_on = peewee.DateField(null=True)
+    lock_version = peewee.IntegerField(default=0)
+    created_at = peewee.DateTimeField(default=datetime.datetime.now)
+
+    class Meta:
+        table_name = "commission"
+        indexes = ((("case", "kind", "status"), False),)
+
+    def __str__(self):
+        return f"{COMMISSION_KINDS.get(self.kind, self.kind)}（{self.case.number}）"
+
+    @property
+    def prohibition_list(self) -> list[str]:
+        """What the agent may not do, one item each."""
+        return json.loads(self.prohibitions or "[]")
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in Chinese."""
+        return COMMISSION_KINDS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        """The status in Chinese."""
+        return COMMISSION_STATUSES.get(self.status, self.status)
+
+
+FIELD_LABELS.update({
+    "material_id": "材料编号", "position": "序号", "notice_status": "告知结果", "optional": "非必要",
+    "verified_by_department": "部门核验", "exempt_with_electronic_licence": "可用电子证照免交",
+    "originals_required": "应收原件份数", "copies_required": "应收复印件份数", "options": "可替代材料",
+    "deferrable_amount": "容缺期限", "deferrable_unit": "容缺期限单位", "deferrable_label": "容缺期限",
+    "originals_received": "已收原件份数", "copies_received": "已收复印件份数",
+    "received_as": "以替代材料收取", "received_as_name": "替代材料名称",
+    "via_electronic_licence": "以电子证照核验", "received_on": "收取日期", "deferred_on": "容缺日期",
+    "promised_on": "承诺补交日期", "promised_provisional": "承诺补交日期为暂定", "supplied_on": "补交日期",
+    "case_material": "办件材料", "filename": "文件名", "content_type": "文件类型",
+    "declared_type": "上传时声明的类型", "size": "大小（字节）", "sha256": "SHA-256",
+    "stored_path": "存放位置", "uploaded_by": "上传人", "uploaded_at": "上传时间",
+    "originals": "原件份数", "copies": "复印件份数", "upload": "扫描件",
+    "previous": "原委托书", "citizen_name": "委托人", "citizen_id_masked": "委托人公民身份号码",
+    "agent": "受托代办员", "agent_name": "受托代办员姓名", "center_name": "服务中心（站）",
+    "matter_name": "事项名称", "scope": "委托事项和权限", "prohibitions": "代办员不得从事的行为",
+    "valid_days": "有效天数", "reason": "终止原因", "drafted_on": "起草日期", "drafted_by": "起草人",
+    "valid_from": "有效期自", "valid_until": "有效期至", "signed_on": "签署日期",
+    "recorded_by": "签署登记人", "terminated_on": "终止日期",
+})
+MODEL_LABELS.update({CaseMaterial: "办件材料", CaseUpload: "材料扫描件", CaseMaterialEvent: "材料收取记录",
+                     Commission: "代办服务委托书"})
+_OVERRIDES.update({(CaseMaterial, "status"): "收取状态", (CaseMaterial, "note"): "备注",
+                   (CaseMaterialEvent, "actor"): "操作人", (CaseMaterialEvent, "action"): "操作",
+                   (Commission, "kind"): "文书类型", (Commission, "status"): "委托状态"})
+
+for _model in (CaseMaterial, CaseUpload, CaseMaterialEvent, Commission):
+    for _name, _field in _model._meta.fields.items():
+        _field.verbose_name = _OVERRIDES.get((_model, _name), FIELD_LABELS.get(_name, _name))

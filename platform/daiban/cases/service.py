@@ -12,6 +12,9 @@
   date (行政许可法第四十五条: time of special procedures is not counted).
 - **First-contact responsibility** (首问负责): `first_agent` is whoever opened the case and never
   changes; the database refuses an UPDATE of it.
+- **Ready to submit.** A case is sent on (`submit`, and `resubmit` after correction) only with
+  its materials checklist complete (`cases.materials`: every needed material received or
+  deferred) and, for a proxy case, a signed commission in force that day (`cases.commission`).
 
 Every change leaves an immutable `CaseEvent`.
 """
@@ -42,6 +45,7 @@ from daiban.models import (
 )
 
 NUMBER_PREFIX = "BD"
+SUBMITTING = ("submit", "resubmit")  # transitions that send the case on to the next office
 
 
 class CaseError(RuntimeError):
@@ -210,6 +214,18 @@ def _refuse_unless_allowed(current: Case, t: Transition | None, transition_id: s
     return role
 
 
+def _refuse_unless_ready(current: Case, t: Transition, today: datetime.date) -> None:
+    """Refuse to send a case on without its materials, or a proxy case without its commission."""
+    if t.id not in SUBMITTING:
+        return
+    from daiban.cases import commission, materials  # they build on this module
+
+    problems = [p for p in (commission.submission_problem(current, today),
+                            materials.submission_problem(current)) if p]
+    if problems:
+        raise TransitionRefused(f"办件 {current.number} 还不能“{t.label}”：" + "；".join(problems))
+
+
 def _clock_changes(current: Case, t: Transition, today: datetime.date, calendar: WorkCalendar) -> dict:
     changes: dict = {}
     if t.stops_clock and current.clock_stopped_on is None:
@@ -243,8 +259,9 @@ def transition(
     """Make one transition of the workflow on `case`, as `actor` (an Actor, or a User acting in
     all their roles), if the case is still at `expected_lock_version`; return the case as it now is.
 
-    Raises TransitionRefused (wrong state, role or missing note) or CaseConflict (stale version);
-    either way nothing is written."""
+    Raises TransitionRefused (wrong state, role or missing note; submitting without the materials
+    or, for a proxy case, the commission) or CaseConflict (stale version); either way nothing is
+    written."""
     if isinstance(actor, User):
         actor = Actor.of(actor)
     note = (note or "").strip()
@@ -259,6 +276,7 @@ def transition(
         t = workflow.transition(transition_id)
         user = User.get_or_none(User.id == actor.user.id)
         role = _refuse_unless_allowed(current, t, transition_id, user, tuple(actor.roles), note, workflow)
+        _refuse_unless_ready(current, t, today)
 
         changes = {"status": t.to, "lock_version": expected_lock_version + 1,
                    "updated_at": datetime.datetime.now()}
