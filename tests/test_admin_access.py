@@ -315,6 +315,11 @@ CASE_ENDPOINTS = {
     "details": ("GET", "/admin/cases/999999/", "view"),
     "act": ("POST", "/admin/cases/999999/act", "view"),
     "register": ("GET", "/admin/cases/register/NOPE-0001/", "view"),
+    "build_materials": ("POST", "/admin/cases/999999/materials/build", "view"),
+    "material": ("POST", "/admin/cases/999999/materials/1/receive", "view"),
+    "draft_commission": ("POST", "/admin/cases/999999/commission/draft", "view"),
+    "sign_commission": ("POST", "/admin/cases/999999/commission/1/sign", "view"),
+    "print_commission": ("GET", "/admin/cases/999999/commission/1/print", "view"),
 }
 
 

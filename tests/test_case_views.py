@@ -129,3 +129,47 @@ def test_each_matter_has_a_register_with_columns_and_filters_from_its_fields(sit
     page = client.get("/admin/cases/register/TEST-0005/", query_string={"f_village_group": "g2"})
     body = page.get_data(as_text=True).split("<tbody>")[1]
     assert "二组" in body and "一组" not in body
+
+
+def test_proxy_case_materials_and_commission_through_the_screens(site):
+    client = signed_in(site, "village")
+    open_elderly_case(client, mode="proxy", applicant_type="agent", agent_name="其其格",
+                      agent_id_number="15222319800101003X")
+    case = Case.get()
+    assert case.mode == "proxy"
+    for transition in ("accept",):
+        client.post(f"/admin/cases/{case.id}/act", data={"transition": transition,
+                                                          "lock_version": Case.get().lock_version})
+    client.post(f"/admin/cases/{case.id}/materials/build")
+    page = client.get(f"/admin/cases/{case.id}/").get_data(as_text=True)
+    assert "material-checklist" in page and "生成代办服务委托书" in page
+    from daiban.models import CaseMaterial, Commission
+
+    rows = list(CaseMaterial.select().where(CaseMaterial.case == case.id))
+    assert rows
+    deferrable = next((r for r in rows if r.deferrable_label), None)
+    for row in rows:
+        if row is deferrable:
+            client.post(f"/admin/cases/{case.id}/materials/{row.id}/defer")
+        else:
+            client.post(f"/admin/cases/{case.id}/materials/{row.id}/receive",
+                        data={"originals": row.originals_required, "copies": row.copies_required})
+    if deferrable is not None:
+        assert CaseMaterial.get_by_id(deferrable.id).status == "deferred"
+    client.post(f"/admin/cases/{case.id}/act", data={"transition": "collect_materials",
+                                                      "lock_version": Case.get().lock_version})
+    # Submitting a proxy case without a signed commission is refused with a clear message.
+    page = client.post(f"/admin/cases/{case.id}/act", data={
+        "transition": "submit", "lock_version": Case.get().lock_version},
+        follow_redirects=True).get_data(as_text=True)
+    assert "委托书" in page and Case.get().status == "materials_collected"
+    client.post(f"/admin/cases/{case.id}/commission/draft")
+    agreement = Commission.get()
+    printed = client.get(f"/admin/cases/{case.id}/commission/{agreement.id}/print").get_data(as_text=True)
+    assert "代办服务委托书" in printed and "152223********0015" in printed
+    assert "不得" in printed
+    client.post(f"/admin/cases/{case.id}/commission/{agreement.id}/sign")
+    assert Commission.get_by_id(agreement.id).status == "signed"
+    client.post(f"/admin/cases/{case.id}/act", data={"transition": "submit",
+                                                      "lock_version": Case.get().lock_version})
+    assert Case.get().status == "submitted"

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, flash, redirect, render_template, request
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal
-from daiban.cases import personal
+from daiban.cases import commission, materials, personal
 from daiban.cases.service import (
     Actor,
     Applicant,
@@ -27,7 +27,7 @@ from daiban.cases.service import (
     working_days_left,
 )
 from daiban.catalog.model import CHANNEL_LABELS, Matter
-from daiban.models import Case, MatterVersion
+from daiban.models import Case, CaseMaterial, Commission, MatterVersion
 from daiban.publishing import compiled, version_in_force
 
 MODE_LABELS = {"assist": "帮办", "proxy": "代办"}
@@ -45,6 +45,16 @@ def applicant_from(matter: Matter, values: dict) -> Applicant:
         (f for f in matter.fields if f.type == "text"), None)
     name = values.get(name_field.id) if name_field else ""
     return Applicant(str(name or "").strip(), first("id_number"), first("phone"))
+
+
+COMMISSION_DAYS = 90  # validity of a new commission agreement, in natural days
+
+
+def _count(text) -> int:
+    try:
+        return max(0, int(text or 0))
+    except ValueError:
+        return 0
 
 
 REGISTER_LIMIT = 500  # the register shows the newest cases; older ones through the ledger
@@ -199,7 +209,104 @@ class CaseView(RoleGuard, BaseView):
             days_left=working_days_left(case, today, ref.calendar),
             id_number=personal.masked_id_number(case), phone=personal.masked_phone(case),
             names=matter_names({case.matter_code}),
+            checklist=materials.checklist(case), built=materials.checklist_built(case),
+            commissions=commission.commissions(case),
+            can_material=current_principal().can("material", "edit"),
+            can_commission=current_principal().can("commission", "create"),
         )
+
+    # ---- materials and commission --------------------------------------------------------
+    def _need(self, resource: str, action: str) -> None:
+        if not current_principal().can(resource, action):
+            abort(403)
+
+    def _matter_of(self, case: Case):
+        row = MatterVersion.get_or_none((MatterVersion.code == case.matter_code)
+                                        & (MatterVersion.version == case.matter_version))
+        if row is None:
+            abort(404)
+        return compiled(row)
+
+    @expose("/<int:case_id>/materials/build", methods=("POST",))
+    def build_materials(self, case_id: int):
+        """Build the case's materials checklist from the matter's one-time notice."""
+        case = self._case(case_id)
+        self._need("material", "create")
+        try:
+            materials.build_checklist(case, self._matter_of(case), datetime.date.today(),
+                                      actor=Actor.from_principal(current_principal()))
+            flash("已生成材料清单", "success")
+        except CaseError as exc:
+            flash(str(exc), "error")
+        return redirect(self.get_url(".details", case_id=case_id))
+
+    @expose("/<int:case_id>/materials/<int:row_id>/<action>", methods=("POST",))
+    def material(self, case_id: int, row_id: int, action: str):
+        """Receive, defer (容缺), supply or rule out one material of the checklist."""
+        case = self._case(case_id)
+        self._need("material", "edit")
+        row = CaseMaterial.get_or_none((CaseMaterial.id == row_id) & (CaseMaterial.case == case.id))
+        if row is None:
+            abort(404)
+        actor = Actor.from_principal(current_principal())
+        today = datetime.date.today()
+        note = request.form.get("note", "")
+        try:
+            if action == "receive":
+                materials.receive(row, _count(request.form.get("originals")),
+                                  _count(request.form.get("copies")), actor, note, today=today)
+            elif action == "defer":
+                materials.defer(row, actor, None, today, self._ref().calendar, note)
+            elif action == "supply":
+                materials.supply(row, actor, today, note)
+            elif action == "not_needed":
+                materials.mark_not_needed(row, actor, note, today)
+            else:
+                abort(404)
+            flash(f"“{row.name}”已更新", "success")
+        except CaseError as exc:
+            flash(str(exc), "error")
+        return redirect(self.get_url(".details", case_id=case_id))
+
+    @expose("/<int:case_id>/commission/draft", methods=("POST",))
+    def draft_commission(self, case_id: int):
+        """Draft the commission agreement (代办服务委托书) of a proxy case, to print and sign."""
+        case = self._case(case_id)
+        self._need("commission", "create")
+        try:
+            commission.draft_commission(case, None, COMMISSION_DAYS,
+                                        Actor.from_principal(current_principal()),
+                                        datetime.date.today(), matter=self._matter_of(case))
+            flash("已生成代办服务委托书，请打印后由委托人签字", "success")
+        except CaseError as exc:
+            flash(str(exc), "error")
+        return redirect(self.get_url(".details", case_id=case_id))
+
+    def _commission(self, case: Case, commission_id: int) -> Commission:
+        row = Commission.get_or_none((Commission.id == commission_id) & (Commission.case == case.id))
+        if row is None:
+            abort(404)
+        return row
+
+    @expose("/<int:case_id>/commission/<int:commission_id>/sign", methods=("POST",))
+    def sign_commission(self, case_id: int, commission_id: int):
+        """Record that the citizen signed the printed commission."""
+        case = self._case(case_id)
+        self._need("commission", "edit")
+        try:
+            commission.record_signed(self._commission(case, commission_id),
+                                     Actor.from_principal(current_principal()), datetime.date.today())
+            flash("已登记委托书签署", "success")
+        except CaseError as exc:
+            flash(str(exc), "error")
+        return redirect(self.get_url(".details", case_id=case_id))
+
+    @expose("/<int:case_id>/commission/<int:commission_id>/print")
+    def print_commission(self, case_id: int, commission_id: int):
+        """The commission agreement as a printable page (ID number masked)."""
+        case = self._case(case_id)
+        document = commission.document_text(self._commission(case, commission_id))
+        return render_template("cases/commission_print.html", doc=document)
 
     @expose("/<int:case_id>/act", methods=("POST",))
     def act(self, case_id: int):
