@@ -315,6 +315,7 @@ CASE_ENDPOINTS = {
     "details": ("GET", "/admin/cases/999999/", "view"),
     "act": ("POST", "/admin/cases/999999/act", "view"),
     "register": ("GET", "/admin/cases/register/NOPE-0001/", "view"),
+    "consult": ("POST", "/admin/cases/consult/NOPE-0001/", "consultation:create"),
     "build_materials": ("POST", "/admin/cases/999999/materials/build", "view"),
     "material": ("POST", "/admin/cases/999999/materials/1/receive", "view"),
     "draft_commission": ("POST", "/admin/cases/999999/commission/draft", "view"),
@@ -332,9 +333,10 @@ def test_case_screens_need_the_case_permissions(world, role):
     for endpoint, (method, url, action) in CASE_ENDPOINTS.items():
         response = client.open(url, method=method)
         where = f"{role} × cases.{endpoint}"
+        resource, _, action = action.rpartition(":")
         if not allowed.allows("case", "view"):
             assert response.status_code == 403, where
-        elif not allowed.allows("case", action):
+        elif not allowed.allows(resource or "case", action):
             assert response.status_code == 403, where
         else:
             # Unknown case ids are simply not found; the list answers; open without a form redirects.

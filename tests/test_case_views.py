@@ -173,3 +173,19 @@ def test_proxy_case_materials_and_commission_through_the_screens(site):
     client.post(f"/admin/cases/{case.id}/act", data={"transition": "submit",
                                                       "lock_version": Case.get().lock_version})
     assert Case.get().status == "submitted"
+
+
+def test_a_visit_without_a_case_is_counted_as_a_consultation(site):
+    from daiban.models import AuditLog, Consultation
+
+    client = signed_in(site, "village")
+    asked = {"channel": "window", "note": "问高龄津贴标准"}
+    page = client.post("/admin/cases/consult/YLFW-0001/", data=asked,
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已记录为咨询" in page
+    record = Consultation.get()
+    assert (record.matter_code, record.agent.username) == ("YLFW-0001", "village")
+    assert record.note == "问高龄津贴标准"
+    assert Case.select().count() == 0
+    assert '<div class="h3 mb-0 consultations">1</div>' in page
+    assert AuditLog.select().where(AuditLog.object_type == "consultation").count() == 1

@@ -612,3 +612,26 @@ _OVERRIDES.update({(CaseMaterial, "status"): "收取状态", (CaseMaterial, "not
 for _model in (CaseMaterial, CaseUpload, CaseMaterialEvent, Commission):
     for _name, _field in _model._meta.fields.items():
         _field.verbose_name = _OVERRIDES.get((_model, _name), FIELD_LABELS.get(_name, _name))
+
+
+class Consultation(BaseModel):
+    """A visit that ended without a case (咨询): counted in ledgers and reports."""
+
+    at = peewee.DateTimeField(default=datetime.datetime.now, index=True)
+    agent = peewee.ForeignKeyField(User, backref="consultations", on_delete="RESTRICT")
+    center = peewee.ForeignKeyField(ServiceCenter, null=True, backref="consultations", on_delete="RESTRICT")
+    matter_code = peewee.CharField(max_length=40, null=True, index=True)
+    channel = peewee.CharField(max_length=16, default="window")
+    note = peewee.TextField(default="")
+
+    class Meta:
+        table_name = "consultation"
+
+
+Consultation.at.verbose_name = "时间"
+Consultation.agent.verbose_name = "接待代办员"
+Consultation.center.verbose_name = "服务中心（站）"
+Consultation.matter_code.verbose_name = "咨询事项"
+Consultation.channel.verbose_name = "渠道"
+Consultation.note.verbose_name = "咨询内容"
+MODEL_LABELS[Consultation] = "咨询记录"

@@ -12,6 +12,7 @@ from flask import abort, current_app, flash, redirect, render_template, request
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
+from daiban import audit
 from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal
 from daiban.cases import commission, materials, personal
@@ -27,7 +28,7 @@ from daiban.cases.service import (
     working_days_left,
 )
 from daiban.catalog.model import CHANNEL_LABELS, Matter
-from daiban.models import Case, CaseMaterial, Commission, MatterVersion
+from daiban.models import Case, CaseMaterial, Commission, Consultation, MatterVersion
 from daiban.publishing import compiled, version_in_force
 
 MODE_LABELS = {"assist": "帮办", "proxy": "代办"}
@@ -129,7 +130,11 @@ class CaseView(RoleGuard, BaseView):
         by_state: dict[str, list] = {}
         for case in mine:
             by_state.setdefault(case.status, []).append(case)
+        month_start = today.replace(day=1)
+        consultations = (Consultation.select().where((Consultation.agent == me)
+                                                     & (Consultation.at >= month_start)).count())
         return self.render("admin/cases/workbench.html", mine=mine, by_state=by_state,
+                           consultations=consultations,
                            names=matter_names({c.matter_code for c in open_cases}),
                            due_soon=due_soon, late=late, incoming=incoming,
                            workflow=ref.workflow, modes=MODE_LABELS, today=today)
@@ -172,6 +177,22 @@ class CaseView(RoleGuard, BaseView):
             return back
         flash(f"已建档：办件编号 {case.number}", "success")
         return redirect(self.get_url(".details", case_id=case.id))
+
+    @expose("/consult/<code>/", methods=("POST",))
+    def consult(self, code: str):
+        """Record a visit that ends without a case as a consultation (咨询), counted in reports."""
+        if not current_principal().can("consultation", "create"):
+            abort(403)
+        if version_in_force(code) is None:
+            abort(404)
+        user = current_user.user
+        record = Consultation.create(agent=user, center=user.center, matter_code=code,
+                                     channel=request.form.get("channel", "window"),
+                                     note=request.form.get("note", "").strip())
+        audit.record("create", user.username, roles=user.roles, ip=request.remote_addr or "",
+                     object_type="consultation", object_id=record.id, summary=f"咨询 {code}")
+        flash("已记录为咨询（未建档）", "success")
+        return redirect(self.get_url(".index"))
 
     @expose("/register/<code>/")
     def register(self, code: str):
