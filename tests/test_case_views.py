@@ -189,3 +189,38 @@ def test_a_visit_without_a_case_is_counted_as_a_consultation(site):
     assert Case.select().count() == 0
     assert '<div class="h3 mb-0 consultations">1</div>' in page
     assert AuditLog.select().where(AuditLog.object_type == "consultation").count() == 1
+
+
+def test_the_liaison_records_the_result_and_the_first_agent_sees_it(site):
+    import datetime
+
+    from daiban.cases.materials import build_checklist, checklist, receive
+    from daiban.models import Department, User
+
+    today = datetime.date.today()  # the screens act on today
+    village = signed_in(site, "village")
+    open_elderly_case(village)
+    case = Case.get()
+    agent = User.get(User.username == "village")
+    build_checklist(case, ELDERLY, today, actor=agent)
+    for row in checklist(case):
+        if not row.verified_by_department and not row.optional:
+            receive(row, row.originals_required, row.copies_required, agent, today=today)
+    for step in ("accept", "collect_materials", "submit"):
+        village.post(f"/admin/cases/{case.id}/act", data={"transition": step,
+                                                           "lock_version": Case.get().lock_version})
+    assert Case.get().status == "submitted"
+    civil = Department.get(Department.code == "banner-civil-affairs-bureau")
+    create_user("liaison", "吴联络员", PASSWORD, ["department_liaison"], department=civil)
+    liaison = signed_in(site, "liaison")
+    liaison.post(f"/admin/cases/{case.id}/act", data={"transition": "receive",
+                                                       "lock_version": Case.get().lock_version})
+    page = liaison.get(f"/admin/cases/{case.id}/").get_data(as_text=True)
+    assert 'name="result_decision"' in page
+    liaison.post(f"/admin/cases/{case.id}/act", data={
+        "transition": "record_result", "lock_version": Case.get().lock_version,
+        "result_decision": "approved", "result_number": "民高津〔2026〕17号"})
+    assert Case.get().status == "result_received"
+    page = village.get(f"/admin/cases/{case.id}/").get_data(as_text=True)
+    assert "准予办理（民高津〔2026〕17号）" in page
+    assert "归还材料并归档" in page  # the first agent's next step

@@ -20,6 +20,7 @@ from daiban.cases.service import (
     Applicant,
     CaseConflict,
     OpenRefused,
+    Result,
     TransitionRefused,
     available_transitions,
     case_number,
@@ -112,9 +113,13 @@ def make_ready(world, case, day=None, valid_days=90) -> Case:
     return case
 
 
-def act(world, case, transition_id, role, day, note="说明：按流程办理", lock=None) -> Case:
+def act(world, case, transition_id, role, day, note="说明：按流程办理", lock=None, result=None) -> Case:
+    step = WORKFLOW.transition(transition_id)
+    if result is None and step is not None and step.records_result:
+        result = Result("approved", "高龄津贴核准〔2026〕001号")
     return transition(case, transition_id, world.actor(role), note,
-                      case.lock_version if lock is None else lock, day, CALENDAR, workflow=WORKFLOW)
+                      case.lock_version if lock is None else lock, day, CALENDAR, workflow=WORKFLOW,
+                      result=result)
 
 
 def path_to(start: str, goal: str) -> list:
@@ -581,3 +586,14 @@ def test_case_scope_follows_the_roles(world):
     assert sees(world.users["bureau"]) and sees(world.users["inspector"])
     assert not sees(stranger)
     assert not sees(other_dept)
+
+
+def test_the_result_needs_a_decision_and_keeps_the_certificate_number(world):
+    case = drive_to(world, new_case(world), "in_department")
+    with pytest.raises(TransitionRefused, match="须写明办理结果"):
+        transition(case, "record_result", world.actor("department_liaison"), "", case.lock_version,
+                   DRIVEN, CALENDAR, workflow=WORKFLOW)
+    case = act(world, case, "record_result", "department_liaison", DRIVEN,
+               result=Result("approved", " 民高津〔2026〕17号 "))
+    assert (case.result_decision, case.result_on) == ("approved", DRIVEN)
+    assert case.result_number == "民高津〔2026〕17号"

@@ -312,6 +312,8 @@ class Case(BaseModel):
     clock_stopped_on = peewee.DateField(null=True)
     stopped_working_days = peewee.IntegerField(default=0)
     result_on = peewee.DateField(null=True)
+    result_decision = peewee.CharField(max_length=16, null=True)
+    result_number = peewee.CharField(max_length=100, null=True)
     closed_on = peewee.DateField(null=True)
     lock_version = peewee.IntegerField(default=0)
     created_at = peewee.DateTimeField(default=datetime.datetime.now)
@@ -635,3 +637,6 @@ Consultation.matter_code.verbose_name = "咨询事项"
 Consultation.channel.verbose_name = "渠道"
 Consultation.note.verbose_name = "咨询内容"
 MODEL_LABELS[Consultation] = "咨询记录"
+
+Case.result_decision.verbose_name = "办理结果"
+Case.result_number.verbose_name = "证件/文书编号"

@@ -17,9 +17,11 @@ from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal
 from daiban.cases import commission, materials, personal
 from daiban.cases.service import (
+    RESULT_DECISIONS,
     Actor,
     Applicant,
     CaseError,
+    Result,
     available_transitions,
     history,
     open_case,
@@ -231,6 +233,7 @@ class CaseView(RoleGuard, BaseView):
             id_number=personal.masked_id_number(case), phone=personal.masked_phone(case),
             names=matter_names({case.matter_code}),
             checklist=materials.checklist(case), built=materials.checklist_built(case),
+            decisions=RESULT_DECISIONS,
             commissions=commission.commissions(case),
             can_material=current_principal().can("material", "edit"),
             can_commission=current_principal().can("commission", "create"),
@@ -338,10 +341,13 @@ class CaseView(RoleGuard, BaseView):
             expected = int(request.form.get("lock_version", "-1"))
         except ValueError:
             expected = -1
+        decision = request.form.get("result_decision")
+        result = Result(decision, request.form.get("result_number")) if decision else None
         try:
             case = transition(case, request.form.get("transition", ""),
                               Actor.from_principal(current_principal()), request.form.get("note", ""),
-                              expected, datetime.date.today(), ref.calendar, workflow=ref.workflow)
+                              expected, datetime.date.today(), ref.calendar, workflow=ref.workflow,
+                              result=result)
             flash(f"已更新：现为“{ref.workflow.label(case.status)}”", "success")
         except CaseError as exc:
             flash(str(exc), "error")

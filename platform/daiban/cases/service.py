@@ -100,6 +100,17 @@ class Applicant:
         return cls(text("name") or "", text("id_number"), text("phone"))
 
 
+RESULT_DECISIONS = {"approved": "准予办理", "refused": "不予办理", "other": "其他（见说明）"}
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the department decided, and the number of the certificate or decision it issued."""
+
+    decision: str
+    number: str | None = None
+
+
 def _write_transaction():
     """A transaction that takes the write lock at once on SQLite (BEGIN IMMEDIATE): a deferred
     transaction that read first could not wait for another writer and would fail with 'locked'."""
@@ -255,9 +266,11 @@ def transition(
     calendar: WorkCalendar,
     *,
     workflow: Workflow,
+    result: Result | None = None,
 ) -> Case:
     """Make one transition of the workflow on `case`, as `actor` (an Actor, or a User acting in
     all their roles), if the case is still at `expected_lock_version`; return the case as it now is.
+    A transition that records the result needs `result`: the decision and the certificate number.
 
     Raises TransitionRefused (wrong state, role or missing note; submitting without the materials
     or, for a proxy case, the commission) or CaseConflict (stale version); either way nothing is
@@ -282,7 +295,11 @@ def transition(
                    "updated_at": datetime.datetime.now()}
         changes.update(_clock_changes(current, t, today, calendar))
         if t.records_result:
-            changes["result_on"] = today
+            if result is None or result.decision not in RESULT_DECISIONS:
+                choices = "、".join(RESULT_DECISIONS.values())
+                raise TransitionRefused(f"“{t.label}”须写明办理结果（{choices}）")
+            changes.update(result_on=today, result_decision=result.decision,
+                           result_number=(result.number or "").strip() or None)
         if workflow.is_final(t.to):
             changes["closed_on"] = today
         updated = (Case.update(**changes)
