@@ -62,3 +62,7 @@ def test_live_eligibility_as_the_agent_types(db_url, db, serve, page):
     assert "已建档：办件编号" in page.content()
     assert "152223********0015" in page.content()
     screenshot(page, "case-opened")
+
+    page.get_by_role("button", name="生成材料清单").click()
+    assert page.locator("table.material-checklist tbody tr").count() >= 3
+    screenshot(page, "case-materials")
