@@ -316,6 +316,8 @@ CASE_ENDPOINTS = {
     "act": ("POST", "/admin/cases/999999/act", "view"),
     "register": ("GET", "/admin/cases/register/NOPE-0001/", "view"),
     "consult": ("POST", "/admin/cases/consult/NOPE-0001/", "consultation:create"),
+    "relay_send": ("POST", "/admin/cases/999999/relay/up", "view"),
+    "relay_step": ("POST", "/admin/cases/999999/relay/1/receive", "view"),
     "build_materials": ("POST", "/admin/cases/999999/materials/build", "view"),
     "material": ("POST", "/admin/cases/999999/materials/1/receive", "view"),
     "draft_commission": ("POST", "/admin/cases/999999/commission/draft", "view"),

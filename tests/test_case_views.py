@@ -224,3 +224,23 @@ def test_the_liaison_records_the_result_and_the_first_agent_sees_it(site):
     page = village.get(f"/admin/cases/{case.id}/").get_data(as_text=True)
     assert "准予办理（民高津〔2026〕17号）" in page
     assert "归还材料并归档" in page  # the first agent's next step
+
+
+def test_relay_up_to_the_township_which_sees_it_in_its_queue(site):
+    from daiban.models import Handoff
+
+    village = signed_in(site, "village")
+    open_elderly_case(village)
+    case = Case.get()
+    page = village.get(f"/admin/cases/{case.id}/").get_data(as_text=True)
+    assert "逐级上报到" in page and "音德尔镇便民服务中心" in page and "报送责任单位" in page
+    township_center = ServiceCenter.get(ServiceCenter.code == "yinde-er-center")
+    village.post(f"/admin/cases/{case.id}/relay/up", data={"center": township_center.id, "note": "请协调"})
+    leg = Handoff.get()
+    assert (leg.to_center.code, leg.status) == ("yinde-er-center", "sent")
+    township = signed_in(site, "township")
+    assert case.number in township.get("/admin/cases/").get_data(as_text=True)  # incoming relays
+    township.post(f"/admin/cases/{case.id}/relay/{leg.id}/receive")
+    assert Handoff.get_by_id(leg.id).status == "received"
+    # Only the receiving side may act on a leg.
+    assert village.post(f"/admin/cases/{case.id}/relay/{leg.id}/finish").status_code == 403

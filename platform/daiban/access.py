@@ -17,6 +17,7 @@ from daiban.models import (
     AuditLog,
     Case,
     Department,
+    Handoff,
     Matter,
     MatterVersion,
     OrgUnit,
@@ -84,6 +85,13 @@ def principal_for(user: User, roles: dict[str, Role]) -> Principal:
 NOTHING = peewee.SQL("1 = 0")
 
 
+def _center_ids(principal: Principal):
+    """The ids of the service centers the principal's scope covers (for relays received)."""
+    if principal.scope == "township" and principal.unit_ids:
+        return ServiceCenter.select(ServiceCenter.id).where(ServiceCenter.unit.in_(principal.unit_ids))
+    return [principal.center_id] if principal.center_id else []
+
+
 def _center_condition(principal: Principal, center_field):
     """Records tied to a service center, by the principal's scope."""
     if principal.scope == "township":
@@ -137,8 +145,12 @@ def scope_filter(model, principal: Principal):
             codes = MatterVersion.select(MatterVersion.code).where(
                 MatterVersion.responsible_unit == principal.department_code
             )
-            return Case.matter_code.in_(codes)
-        return _center_condition(principal, Case.center)
+            # Joint units see the cases relayed to them for parallel handling.
+            relayed = Handoff.select(Handoff.case).where(Handoff.to_department == principal.department_id)
+            return Case.matter_code.in_(codes) | Case.id.in_(relayed)
+        relayed = Handoff.select(Handoff.case).where(
+            Handoff.to_center.in_(_center_ids(principal)))
+        return _center_condition(principal, Case.center) | Case.id.in_(relayed)
     return NOTHING  # a model nobody declared a scope for is closed, not open
 
 

@@ -640,3 +640,52 @@ MODEL_LABELS[Consultation] = "咨询记录"
 
 Case.result_decision.verbose_name = "办理结果"
 Case.result_number.verbose_name = "证件/文书编号"
+
+
+HANDOFF_STATUSES = {"sent": "已转出", "received": "已接收", "done": "已办结"}
+
+
+class Handoff(BaseModel):
+    """One leg of a relay (接力办): a case sent to a higher service center or to a department.
+
+    Legs sent together to several departments share a `group`; the case waits for all of them.
+    """
+
+    case = peewee.ForeignKeyField(Case, backref="handoffs", on_delete="RESTRICT")
+    group = peewee.IntegerField(default=1)
+    from_center = peewee.ForeignKeyField(ServiceCenter, null=True, backref="handoffs_out",
+                                         on_delete="RESTRICT")
+    to_center = peewee.ForeignKeyField(ServiceCenter, null=True, backref="handoffs_in", on_delete="RESTRICT")
+    to_department = peewee.ForeignKeyField(Department, null=True, backref="handoffs_in",
+                                           on_delete="RESTRICT")
+    status = peewee.CharField(max_length=16, default="sent", index=True)
+    sent_by = peewee.CharField(max_length=64)
+    sent_at = peewee.DateTimeField(default=datetime.datetime.now)
+    received_by = peewee.CharField(max_length=64, null=True)
+    received_at = peewee.DateTimeField(null=True)
+    result_decision = peewee.CharField(max_length=16, null=True)
+    result_number = peewee.CharField(max_length=100, null=True)
+    note = peewee.TextField(default="")
+
+    class Meta:
+        table_name = "handoff"
+        indexes = ((("to_center", "status"), False), (("to_department", "status"), False))
+
+    @property
+    def target_name(self) -> str:
+        """Where the leg goes, in Chinese."""
+        return (self.to_department or self.to_center).name
+
+    @property
+    def status_label(self) -> str:
+        """The status in Chinese."""
+        return HANDOFF_STATUSES.get(self.status, self.status)
+
+
+for _name, _label in {"case": "办件", "group": "批次", "from_center": "转出服务中心（站）",
+                      "to_center": "接收服务中心", "to_department": "接收部门", "sent_by": "转出人",
+                      "sent_at": "转出时间", "received_by": "接收人", "received_at": "接收时间",
+                      "result_decision": "办理结果", "result_number": "证件/文书编号",
+                      "note": "说明", "status": "状态"}.items():
+    Handoff._meta.fields[_name].verbose_name = _label
+MODEL_LABELS[Handoff] = "接力记录"

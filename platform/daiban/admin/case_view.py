@@ -15,7 +15,7 @@ from flask_login import current_user
 from daiban import audit
 from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal
-from daiban.cases import commission, materials, personal
+from daiban.cases import commission, materials, personal, relay
 from daiban.cases.service import (
     RESULT_DECISIONS,
     Actor,
@@ -30,7 +30,16 @@ from daiban.cases.service import (
     working_days_left,
 )
 from daiban.catalog.model import CHANNEL_LABELS, Matter
-from daiban.models import Case, CaseMaterial, Commission, Consultation, MatterVersion
+from daiban.models import (
+    Case,
+    CaseMaterial,
+    Commission,
+    Consultation,
+    Department,
+    Handoff,
+    MatterVersion,
+    ServiceCenter,
+)
 from daiban.publishing import compiled, version_in_force
 
 MODE_LABELS = {"assist": "帮办", "proxy": "代办"}
@@ -128,7 +137,8 @@ class CaseView(RoleGuard, BaseView):
         due_soon = [c for c in open_cases if not overdue(c, today)
                     and (working_days_left(c, today, ref.calendar) or 99) <= DUE_SOON_DAYS]
         late = [c for c in open_cases if overdue(c, today)]
-        incoming = [c for c in open_cases if c.first_agent_id != me and c.status in ("submitted",)]
+        relayed = {h.case_id for h in relay.incoming(current_user.user)}
+        incoming = [c for c in open_cases if c.id in relayed]
         by_state: dict[str, list] = {}
         for case in mine:
             by_state.setdefault(case.status, []).append(case)
@@ -234,6 +244,11 @@ class CaseView(RoleGuard, BaseView):
             names=matter_names({case.matter_code}),
             checklist=materials.checklist(case), built=materials.checklist_built(case),
             decisions=RESULT_DECISIONS,
+            legs=relay.legs(case), me=current_user.user,
+            can_relay=current_principal().can("handoff", "create"),
+            can_take=current_principal().can("handoff", "edit"),
+            higher=relay.higher_centers(ServiceCenter.get_by_id(relay.current_center_id(case))),
+            departments=self._departments_of(case),
             commissions=commission.commissions(case),
             can_material=current_principal().can("material", "edit"),
             can_commission=current_principal().can("commission", "create"),
@@ -243,6 +258,16 @@ class CaseView(RoleGuard, BaseView):
     def _need(self, resource: str, action: str) -> None:
         if not current_principal().can(resource, action):
             abort(403)
+
+    def _departments_of(self, case: Case) -> list:
+        row = MatterVersion.get_or_none((MatterVersion.code == case.matter_code)
+                                        & (MatterVersion.version == case.matter_version))
+        if row is None:
+            return []
+        matter = compiled(row)
+        codes = [matter.responsible_unit, *matter.joint_units]
+        found = {d.code: d for d in Department.select().where(Department.code.in_(codes))}
+        return [found[c] for c in codes if c in found]
 
     def _matter_of(self, case: Case):
         row = MatterVersion.get_or_none((MatterVersion.code == case.matter_code)
@@ -331,6 +356,60 @@ class CaseView(RoleGuard, BaseView):
         case = self._case(case_id)
         document = commission.document_text(self._commission(case, commission_id))
         return render_template("cases/commission_print.html", doc=document)
+
+    # ---- relay --------------------------------------------------------------------------
+    def _leg(self, case: Case, leg_id: int) -> Handoff:
+        leg = Handoff.get_or_none((Handoff.id == leg_id) & (Handoff.case == case.id))
+        if leg is None:
+            abort(404)
+        return leg
+
+    @expose("/<int:case_id>/relay/<target>", methods=("POST",))
+    def relay_send(self, case_id: int, target: str):
+        """Hand the case up a level, or to its departments in parallel."""
+        case = self._case(case_id)
+        self._need("handoff", "create")
+        user = current_user.user
+        try:
+            if target == "up":
+                to = ServiceCenter.get_or_none(ServiceCenter.id == _count(request.form.get("center")))
+                if to is None:
+                    raise relay.RelayRefused("请选择接收的服务中心")
+                relay.send_up(case, to, user, request.form.get("note", ""))
+            elif target == "departments":
+                ids = [_count(v) for v in request.form.getlist("department")]
+                departments = list(Department.select().where(Department.id.in_(ids)))
+                relay.send_to_departments(case, departments, user, request.form.get("note", ""))
+            else:
+                abort(404)
+            flash("已转出，等待对方接收", "success")
+        except CaseError as exc:
+            flash(str(exc), "error")
+        return redirect(self.get_url(".details", case_id=case_id))
+
+    @expose("/<int:case_id>/relay/<int:leg_id>/<step>", methods=("POST",))
+    def relay_step(self, case_id: int, leg_id: int, step: str):
+        """The receiving side takes the leg, or finishes it (a department with its decision)."""
+        case = self._case(case_id)
+        self._need("handoff", "edit")
+        leg = self._leg(case, leg_id)
+        user = current_user.user
+        if not ((leg.to_center_id and leg.to_center_id == user.center_id)
+                or (leg.to_department_id and leg.to_department_id == user.department_id)):
+            abort(403)
+        decision = request.form.get("result_decision")
+        try:
+            if step == "receive":
+                relay.receive(leg, user)
+            elif step == "finish":
+                result = Result(decision, request.form.get("result_number")) if decision else None
+                relay.finish(leg, user, result, request.form.get("note", ""))
+            else:
+                abort(404)
+            flash("已更新接力", "success")
+        except CaseError as exc:
+            flash(str(exc), "error")
+        return redirect(self.get_url(".details", case_id=case_id))
 
     @expose("/<int:case_id>/act", methods=("POST",))
     def act(self, case_id: int):

@@ -226,7 +226,15 @@ def _refuse_unless_allowed(current: Case, t: Transition | None, transition_id: s
 
 
 def _refuse_unless_ready(current: Case, t: Transition, today: datetime.date) -> None:
-    """Refuse to send a case on without its materials, or a proxy case without its commission."""
+    """Refuse to send a case on without its materials, or a proxy case without its commission;
+    refuse its result while departments routed in parallel have not all decided."""
+    if t.records_result:
+        from daiban.cases import relay  # it builds on this module
+
+        waiting = relay.waiting_departments(current)
+        if waiting:
+            names = "、".join(h.target_name for h in waiting)
+            raise TransitionRefused(f"办件 {current.number} 还在等待并联办理的部门：{names}")
     if t.id not in SUBMITTING:
         return
     from daiban.cases import commission, materials  # they build on this module

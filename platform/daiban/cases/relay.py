@@ -1,0 +1,137 @@
+"""Relay (接力办): a case handed village → township → banner center, or to the departments that
+decide it, in parallel where the matter names joint units; the case waits for every department.
+
+The only writer of `handoff`. The case's own state still moves by the workflow's transitions;
+a relay leg says where the case physically is and who must act next.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from daiban import audit
+from daiban.cases.service import RESULT_DECISIONS, CaseError, Result
+from daiban.db import database
+from daiban.models import Case, Department, Handoff, ServiceCenter, User
+
+UP = {"village": ("township", "banner"), "township": ("banner",), "banner": ()}
+
+
+class RelayRefused(CaseError):
+    """A relay step that is not allowed; the message says why."""
+
+
+def legs(case: Case) -> list[Handoff]:
+    """Every relay leg of a case, oldest first."""
+    return list(Handoff.select().where(Handoff.case == case.id).order_by(Handoff.id))
+
+
+def _open_legs(case: Case) -> list[Handoff]:
+    return [h for h in legs(case) if h.status != "done"]
+
+
+def _record(user: User, case: Case, summary: str) -> None:
+    audit.record("update", user.username, roles=user.roles, object_type="handoff", object_id=case.id,
+                 summary=f"{case.number} {summary}")
+
+
+def higher_centers(center: ServiceCenter) -> list[ServiceCenter]:
+    """Centers a case may be relayed up to from `center`: its township's center, the banner's."""
+    allowed = UP.get(center.level, ())
+    found = []
+    unit = center.unit
+    township = unit.parent if center.level == "village" else unit
+    for candidate in ServiceCenter.select().where(ServiceCenter.active & ServiceCenter.level.in_(allowed)):
+        if candidate.level == "banner" or (township is not None and candidate.unit_id == township.id):
+            found.append(candidate)
+    return found
+
+
+def send_up(case: Case, to_center: ServiceCenter, user: User, note: str = "") -> Handoff:
+    """Hand a case to a higher service center (village → township → banner)."""
+    current_center = ServiceCenter.get_by_id(current_center_id(case))
+    if to_center.id not in {c.id for c in higher_centers(current_center)}:
+        raise RelayRefused(f"“{current_center.name}”不能把办件转到“{to_center.name}”：只能逐级上报到"
+                           "所属苏木乡镇便民服务中心或旗帮办代办服务中心")
+    if _open_legs(case):
+        raise RelayRefused("办件还有未办结的接力，请等对方处理")
+    with database.atomic():
+        leg = Handoff.create(case=case, group=_next_group(case), from_center=current_center,
+                             to_center=to_center, sent_by=user.username, note=note.strip())
+    _record(user, case, f"转至{to_center.name}")
+    return leg
+
+
+def send_to_departments(case: Case, departments: list[Department], user: User,
+                        note: str = "") -> list[Handoff]:
+    """Hand a case to the departments that decide it, all at once (并联办理)."""
+    if not departments:
+        raise RelayRefused("请选择至少一个责任单位")
+    if _open_legs(case):
+        raise RelayRefused("办件还有未办结的接力，请等对方处理")
+    group = _next_group(case)
+    current_center = ServiceCenter.get_by_id(current_center_id(case))
+    with database.atomic():
+        sent = [Handoff.create(case=case, group=group, from_center=current_center, to_department=d,
+                               sent_by=user.username, note=note.strip()) for d in departments]
+    _record(user, case, "并联报送" + "、".join(d.name for d in departments))
+    return sent
+
+
+def receive(leg: Handoff, user: User) -> Handoff:
+    """The receiving side takes the case into its queue."""
+    if leg.status != "sent":
+        raise RelayRefused("该接力已被接收")
+    updated = (Handoff.update(status="received", received_by=user.username,
+                              received_at=datetime.datetime.now())
+               .where((Handoff.id == leg.id) & (Handoff.status == "sent")).execute())
+    if not updated:
+        raise RelayRefused("该接力已被他人接收，请刷新")
+    return Handoff.get_by_id(leg.id)
+
+
+def finish(leg: Handoff, user: User, result: Result | None = None, note: str = "") -> Handoff:
+    """Close a leg: a department records its decision and certificate number; a center passes it on."""
+    if leg.status == "done":
+        raise RelayRefused("该接力已办结")
+    changes = {"status": "done", "note": (leg.note + "\n" + note).strip() if note else leg.note}
+    if leg.to_department_id is not None:
+        if result is None or result.decision not in RESULT_DECISIONS:
+            raise RelayRefused("部门办结须写明办理结果（" + "、".join(RESULT_DECISIONS.values()) + "）")
+        changes.update(result_decision=result.decision, result_number=(result.number or "").strip() or None)
+    if leg.status == "sent":
+        changes.update(received_by=user.username, received_at=datetime.datetime.now())
+    Handoff.update(**changes).where(Handoff.id == leg.id).execute()
+    return Handoff.get_by_id(leg.id)
+
+
+def waiting_departments(case: Case) -> list[Handoff]:
+    """Department legs of the latest group still without a result: the case waits for them."""
+    department_legs = [h for h in legs(case) if h.to_department_id is not None]
+    if not department_legs:
+        return []
+    group = max(h.group for h in department_legs)
+    return [h for h in department_legs if h.group == group and h.status != "done"]
+
+
+def incoming(user: User) -> list[Handoff]:
+    """Legs waiting for the user's center or department."""
+    condition = None
+    if user.center_id is not None:
+        condition = Handoff.to_center == user.center_id
+    if user.department_id is not None:
+        clause = Handoff.to_department == user.department_id
+        condition = clause if condition is None else condition | clause
+    if condition is None:
+        return []
+    return list(Handoff.select().where(condition & (Handoff.status != "done")).order_by(Handoff.id))
+
+
+def current_center_id(case: Case) -> int:
+    """The center where the case is now: the last center it was relayed to, else where it was received."""
+    last_center = next((h for h in reversed(legs(case)) if h.to_center_id is not None), None)
+    return last_center.to_center_id if last_center else case.center_id
+
+
+def _next_group(case: Case) -> int:
+    return max((h.group for h in legs(case)), default=0) + 1
