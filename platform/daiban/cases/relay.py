@@ -44,7 +44,8 @@ def higher_centers(center: ServiceCenter) -> list[ServiceCenter]:
     for candidate in ServiceCenter.select().where(ServiceCenter.active & ServiceCenter.level.in_(allowed)):
         if candidate.level == "banner" or (township is not None and candidate.unit_id == township.id):
             found.append(candidate)
-    return found
+    # The next level first: a village hands to its township before the banner.
+    return sorted(found, key=lambda c: ("village", "township", "banner").index(c.level))
 
 
 def send_up(case: Case, to_center: ServiceCenter, user: User, note: str = "") -> Handoff:

@@ -1,0 +1,145 @@
+"""In real Chromium, the whole path of a proxy case across roles, with screenshots.
+
+A village agent finds 高龄津贴 by pinyin, fills the form (an exclusion fails and is corrected),
+opens a proxy case, takes the commission and the materials with one deferred, submits and relays
+it to the township; the township relays it to the department; the liaison records the result;
+the village agent returns the materials, records the follow-up and closes the case.
+"""
+
+import pytest
+
+from conftest import CONFIG, TODAY, needs_chromium, quiet_server, screenshot
+from daiban.accounts import create_user
+from daiban.catalog.loader import load_catalog
+from daiban.models import Case, Department, ServiceCenter
+from daiban.orgsync import sync_organisation
+from daiban.publishing import publish_catalog
+
+pytestmark = [pytest.mark.browser, needs_chromium, *quiet_server]
+PASSWORD = "Test-pass-2026"
+
+
+def sign_in(page, base, username):
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/**")
+
+
+def sign_out(page):
+    page.get_by_role("button", name="退出登录").click()
+
+
+def step(page, label, note=None):
+    """Click the workflow button `label` on the case page (with a note where one is asked)."""
+    form = page.locator("form.transition-form", has=page.get_by_role("button", name=label, exact=True))
+    if note is not None:
+        form.locator("[name=note]").fill(note)
+    form.get_by_role("button", name=label, exact=True).click()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_proxy_case_from_the_village_to_the_department_and_back(db_url, db, serve, page):
+    from daiban.web import create_app
+
+    result = load_catalog(CONFIG, today=TODAY)
+    sync_organisation(result.catalog.organisation)
+    publish_catalog(result.catalog, "tester")
+    centers = {c.code: c for c in ServiceCenter.select()}
+    create_user("village", "周代办", PASSWORD, ["village_agent"], center=centers["yinde-er-hongxing-station"])
+    create_user("township", "孙代办", PASSWORD, ["township_agent"], center=centers["yinde-er-center"])
+    create_user("liaison", "吴联络员", PASSWORD, ["department_liaison"],
+                department=Department.get(Department.code == "banner-civil-affairs-bureau"))
+    base = serve(create_app({"DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG)}))
+
+    # The village agent finds the matter by pinyin and fills the form.
+    sign_in(page, base, "village")
+    page.goto(f"{base}/admin/intake/")
+    page.fill("input[name=q]", "gljt")
+    page.get_by_role("button", name="查找").click()
+    page.get_by_role("link", name="填写申请").first.click()
+    page.fill("[name=name]", "巴特尔")
+    page.fill("[name=id_number]", "152223194001010015")
+    page.fill("[name=phone]", "13900000001")
+    page.fill("[name=hukou_address]", "152223")
+    page.select_option("[name=living_place]", index=1)
+    page.select_option("[name=applicant_type]", "agent")
+    page.fill("[name=agent_name]", "周代办")
+    page.fill("[name=agent_id_number]", "15222319800101003X")
+    page.fill("[name=bank_name]", "农村信用社")
+    page.fill("[name=bank_account]", "6230000000000000")
+    # An exclusion fails: already paid elsewhere. Then the agent corrects it.
+    page.select_option("[name=receives_elsewhere]", "true")
+    page.wait_for_function("document.querySelector('#eligibility .applies').textContent.length > 0")
+    assert page.locator("#eligibility .verdict").inner_text() == "不符合"
+    screenshot(page, "walk-01-exclusion")
+    page.select_option("[name=receives_elsewhere]", "false")
+    for box in page.locator("input[name=confirmed]").all():
+        box.check()
+    page.wait_for_function("document.querySelector('#eligibility .verdict').textContent === '符合条件'")
+    page.select_option("[name=mode]", "proxy")
+    page.get_by_role("button", name="受理并建档").click()
+    assert "已建档" in page.content()
+    case_url = page.url
+
+    # Commission and materials, one deferred (容缺).
+    step(page, "受理委托")
+    page.get_by_role("button", name="生成材料清单").click()
+    rows = page.locator("table.material-checklist tbody tr")
+    deferred = False
+    for index in range(rows.count()):
+        row = page.locator("table.material-checklist tbody tr").nth(index)
+        if not deferred and row.get_by_role("button", name="容缺").count():
+            row.get_by_role("button", name="容缺").click()
+            deferred = True
+        elif row.get_by_role("button", name="收取").count():
+            row.get_by_role("button", name="收取").click()
+    assert deferred
+    page.get_by_role("button", name="生成代办服务委托书").click()
+    page.get_by_role("button", name="登记已签署").click()
+    step(page, "材料收齐")
+    step(page, "报送")
+    assert Case.get().status == "submitted"
+    page.locator("form[action$='/relay/up']").get_by_role("button", name="转出").click()
+    screenshot(page, "walk-02-relayed-to-township")
+    sign_out(page)
+
+    # The township takes the relay and sends it on to the department.
+    sign_in(page, base, "township")
+    page.goto(f"{base}/admin/cases/")
+    assert Case.get().number in page.content()
+    page.goto(case_url)
+    legs = page.locator("table.relay-legs")
+    legs.get_by_role("button", name="接收", exact=True).click()
+    page.locator("table.relay-legs").get_by_role("button", name="办结", exact=True).click()
+    page.locator("form[action$='/relay/departments']").get_by_role("button", name="报送").click()
+    screenshot(page, "walk-03-to-department")
+    sign_out(page)
+
+    # The liaison receives it and records the result.
+    sign_in(page, base, "liaison")
+    page.goto(case_url)
+    page.locator("table.relay-legs").get_by_role("button", name="接收", exact=True).click()
+    leg = page.locator("table.relay-legs form").filter(has=page.locator("[name=result_decision]"))
+    leg.locator("[name=result_decision]").select_option("approved")
+    leg.locator("[name=result_number]").fill("民高津〔2026〕17号")
+    leg.get_by_role("button", name="办结").click()
+    step(page, "部门接收")
+    form = page.locator("form.transition-form", has=page.get_by_role("button", name="反馈办理结果"))
+    form.locator("[name=result_decision]").select_option("approved")
+    form.locator("[name=result_number]").fill("民高津〔2026〕17号")
+    form.get_by_role("button", name="反馈办理结果").click()
+    assert Case.get().status == "result_received"
+    screenshot(page, "walk-04-result")
+    sign_out(page)
+
+    # Back at the village: return the materials, follow up, close.
+    sign_in(page, base, "village")
+    page.goto(case_url)
+    assert "准予办理（民高津〔2026〕17号）" in page.content()
+    step(page, "归还材料并归档")
+    step(page, "回访评价", note="电话回访：非常满意")
+    step(page, "办结")
+    assert Case.get().status == "closed"
+    screenshot(page, "walk-05-closed")
