@@ -119,9 +119,9 @@ def test_each_matter_has_a_register_with_columns_and_filters_from_its_fields(sit
     write_matter(config_dir, doc)
     publish_catalog(load_catalog(config_dir, today=TODAY, published=published_states()).catalog, "t")
     client = signed_in(site, "village")
-    for name, group in (("甲", "g1"), ("乙", "g2")):
+    for name, group, id_number in (("甲", "g1", BORN_1940), ("乙", "g2", "152223195601010021")):
         client.post("/admin/cases/open/TEST-0005/", data={
-            "name": name, "id_number": BORN_1940, "village_group": group, "mode": "assist",
+            "name": name, "id_number": id_number, "village_group": group, "mode": "assist",
             "channel": "window"})
     page = client.get("/admin/cases/register/TEST-0005/").get_data(as_text=True)
     assert "<th>姓名</th>" in page and "<th>所在小组</th>" in page and "公民身份号码" not in page
@@ -244,3 +244,12 @@ def test_relay_up_to_the_township_which_sees_it_in_its_queue(site):
     assert Handoff.get_by_id(leg.id).status == "received"
     # Only the receiving side may act on a leg.
     assert village.post(f"/admin/cases/{case.id}/relay/{leg.id}/finish").status_code == 403
+
+
+def test_a_form_posted_twice_opens_one_case(site):
+    client = signed_in(site, "village")
+    open_elderly_case(client)
+    page = open_elderly_case(client).get_data(as_text=True)
+    assert Case.select().count() == 1
+    assert f"该申请人已有在办的同一事项办件 {Case.get().number}" in page
+    assert "Traceback" not in page

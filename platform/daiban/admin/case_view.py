@@ -25,6 +25,7 @@ from daiban.cases.service import (
     available_transitions,
     history,
     open_case,
+    open_case_of,
     overdue,
     transition,
     working_days_left,
@@ -179,11 +180,17 @@ class CaseView(RoleGuard, BaseView):
             flash(message, "error")
             return back
         user = current_user.user
+        applicant = applicant_from(matter, intake.values)
+        # A form posted twice must not open a second case for the same applicant and matter.
+        duplicate = open_case_of(matter.code, applicant.id_number, self._ref().workflow)
+        if duplicate is not None:
+            flash(f"该申请人已有在办的同一事项办件 {duplicate.number}，请勿重复受理", "error")
+            return redirect(self.get_url(".details", case_id=duplicate.id))
         try:
             case = open_case(matter, row, intake.values, request.form.get("mode", "assist"),
                              request.form.get("channel", "window"), user, user.center, today,
                              self._ref().calendar, workflow=self._ref().workflow,
-                             applicant=applicant_from(matter, intake.values))
+                             applicant=applicant)
         except CaseError as exc:
             flash(str(exc), "error")
             return back

@@ -104,6 +104,12 @@ def store_id_number(case, value: str | None) -> None:
     case.applicant_id_number_sealed = seal(normalize_id_number(value))
 
 
+def same_id_number(case, value: str | None) -> bool:
+    """True when the case's applicant has this ID number (a match, not a reveal: nothing shown)."""
+    wanted = normalize_id_number(value)
+    return bool(wanted) and _unseal(case.applicant_id_number_sealed) == wanted
+
+
 def store_phone(case, value: str | None) -> None:
     """Set the applicant's phone on a case being built (the service then writes it)."""
     case.applicant_phone_sealed = seal(normalize_phone(value))

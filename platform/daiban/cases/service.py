@@ -198,6 +198,15 @@ def open_case(
     return Case.get_by_id(case_id)
 
 
+def open_case_of(matter_code: str, id_number: str | None, workflow: Workflow) -> Case | None:
+    """The applicant's case of this matter still in progress, if any."""
+    if not id_number:
+        return None
+    finals = [s.id for s in workflow.states if workflow.is_final(s.id)]
+    candidates = Case.select().where((Case.matter_code == matter_code) & Case.status.not_in(finals))
+    return next((c for c in candidates if personal.same_id_number(c, id_number)), None)
+
+
 def _refuse_unless_allowed(current: Case, t: Transition | None, transition_id: str, user: User | None,
                            roles: tuple[str, ...], note: str, workflow: Workflow) -> str:
     """Check the transition for this case and actor; return the role it is made in."""
