@@ -86,22 +86,20 @@ NOTHING = peewee.SQL("1 = 0")
 
 
 def _center_ids(principal: Principal):
-    """The ids of the service centers the principal's scope covers (for relays received)."""
-    if principal.scope == "township" and principal.unit_ids:
+    """The service centers the principal's scope covers: a subquery, a one-id list, or []."""
+    if principal.scope == "township":
+        if not principal.unit_ids:
+            return []
         return ServiceCenter.select(ServiceCenter.id).where(ServiceCenter.unit.in_(principal.unit_ids))
-    return [principal.center_id] if principal.center_id else []
+    if principal.scope in ("center", "own_cases") and principal.center_id:
+        return [principal.center_id]
+    return []
 
 
 def _center_condition(principal: Principal, center_field):
     """Records tied to a service center, by the principal's scope."""
-    if principal.scope == "township":
-        if not principal.unit_ids:
-            return NOTHING
-        centers = ServiceCenter.select(ServiceCenter.id).where(ServiceCenter.unit.in_(principal.unit_ids))
-        return center_field.in_(centers)
-    if principal.scope in ("center", "own_cases"):
-        return center_field == principal.center_id if principal.center_id else NOTHING
-    return NOTHING
+    ids = _center_ids(principal)
+    return NOTHING if isinstance(ids, list) and not ids else center_field.in_(ids)
 
 
 def scope_filter(model, principal: Principal):

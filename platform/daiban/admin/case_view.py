@@ -157,14 +157,11 @@ class CaseView(RoleGuard, BaseView):
         """Open a case from a filled intake form."""
         if not self.allowed("create"):
             abort(403)
-        from daiban.admin.intake_view import agent_level, form_values
+        from daiban.admin.intake_view import form_values, version_for_agent
         from daiban.intake.eligibility import check_eligibility
         from daiban.intake.validation import validate_intake
 
-        row = version_in_force(code)
-        level = agent_level()
-        if row is None or (level is not None and level not in row.level_list):
-            abort(404)
+        row = version_for_agent(code)
         matter = compiled(row)
         values = form_values(matter, request.form)
         today = datetime.date.today()

@@ -28,6 +28,15 @@ def agent_level() -> str | None:
     return center.level if center is not None else None
 
 
+def version_for_agent(code: str):
+    """The version in force of a matter the signed-in agent's level accepts; 404 otherwise."""
+    row = version_in_force(code)
+    level = agent_level()
+    if row is None or (level is not None and level not in row.level_list):
+        abort(404)
+    return row
+
+
 def form_values(matter: Matter, form) -> dict:
     """Raw values of the generated form: group entries from `group-INDEX-field` names."""
     values: dict = {}
@@ -67,11 +76,7 @@ class IntakeView(RoleGuard, BaseView):
         return self.allowed("create")
 
     def _matter(self, code: str) -> Matter:
-        row = version_in_force(code)
-        level = agent_level()
-        if row is None or (level is not None and level not in row.level_list):
-            abort(404)
-        return compiled(row)
+        return compiled(version_for_agent(code))
 
     @expose("/")
     def index(self):
