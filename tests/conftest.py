@@ -104,11 +104,12 @@ def db(db_url):
 
 
 @pytest.fixture
-def app(db_url, db):
+def app(db_url, db, tmp_path):
     """The web application on the test database and the shipped config."""
     from daiban.web import create_app
 
-    return create_app({"TESTING": True, "DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG)})
+    return create_app({"TESTING": True, "DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG),
+                       "UPLOAD_DIR": str(tmp_path / "uploads")})
 
 
 @pytest.fixture
@@ -122,6 +123,17 @@ ARTIFACTS = ROOT / "test-artifacts"
 needs_chromium = pytest.mark.skipif(
     not Path(CHROMIUM).exists(),
     reason="Chromium is missing: `apt-get install -y chromium fonts-noto-cjk` (as root)",
+)
+def _pdf_available() -> bool:
+    from daiban.web.pdf import available
+
+    return available()
+
+
+needs_pdf = pytest.mark.skipif(
+    not _pdf_available(),
+    reason="WeasyPrint cannot load Pango: "
+           "`apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk`",
 )
 # The threaded test server may drop a static file's handle when the browser moves on mid-download.
 quiet_server = [pytest.mark.filterwarnings("ignore::ResourceWarning"),

@@ -323,6 +323,13 @@ CASE_ENDPOINTS = {
     "draft_commission": ("POST", "/admin/cases/999999/commission/draft", "view"),
     "sign_commission": ("POST", "/admin/cases/999999/commission/1/sign", "view"),
     "print_commission": ("GET", "/admin/cases/999999/commission/1/print", "view"),
+    "commission_pdf": ("GET", "/admin/cases/999999/commission/1/pdf", "view"),
+    "renew_commission": ("POST", "/admin/cases/999999/commission/1/renew", "view"),
+    "terminate_commission": ("POST", "/admin/cases/999999/commission/1/terminate", "view"),
+    "document": ("GET", "/admin/cases/999999/documents/1", "view"),
+    "document_pdf": ("GET", "/admin/cases/999999/documents/1/pdf", "view"),
+    "upload_scan": ("POST", "/admin/cases/999999/materials/1/scans", "view"),
+    "scan": ("GET", "/admin/cases/999999/scans/1", "view"),
 }
 
 

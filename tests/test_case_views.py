@@ -4,55 +4,18 @@ import re
 
 import pytest
 
-from conftest import CONFIG, TODAY
+from case_screens import BORN_1940, ELDERLY, PASSWORD, make_site, open_elderly_case, signed_in
+from conftest import TODAY
 from daiban.accounts import create_user
 from daiban.catalog.loader import load_catalog
 from daiban.models import Case, CaseEvent, ServiceCenter
-from daiban.orgsync import sync_organisation
 from daiban.publishing import publish_catalog
-
-PASSWORD = "Test-pass-2026"
-CATALOG = load_catalog(CONFIG, today=TODAY).catalog
-ELDERLY = CATALOG.matters["YLFW-0001"]
-BORN_1940 = "152223194001010015"
-
-
-def elderly_form(**overrides) -> dict:
-    values = {
-        "name": "巴特尔", "id_number": BORN_1940, "phone": "13900000001", "hukou_address": "152223",
-        "living_place": ELDERLY.field("living_place").options[0].value, "applicant_type": "self",
-        "bank_name": "农村信用社", "bank_account": "6230000000000000", "receives_elsewhere": "false",
-        "mode": "assist", "channel": "window",
-        "confirmed": [c.id for c in ELDERLY.conditions + ELDERLY.exclusions if c.needs_judgement],
-    }
-    values.update(overrides)
-    return values
 
 
 @pytest.fixture
-def site(db_url, db):
-    """The app with the catalog published, a village agent at 红星村 and a township agent at 音德尔镇."""
-    from daiban.web import create_app
-
-    sync_organisation(CATALOG.organisation)
-    publish_catalog(CATALOG, "tester")
-    centers = {c.code: c for c in ServiceCenter.select()}
-    create_user("village", "周代办", PASSWORD, ["village_agent"], center=centers["yinde-er-hongxing-station"])
-    create_user("township", "孙代办", PASSWORD, ["township_agent"], center=centers["yinde-er-center"])
-    create_user("other", "别村代办", PASSWORD, ["village_agent"], center=centers["xinlin-hexi-station"])
-    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": db_url,
-                       "CONFIG_DIR": str(CONFIG)})
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    client.post("/login", data={"username": username, "password": PASSWORD})
-    return client
-
-
-def open_elderly_case(client, **overrides):
-    return client.post("/admin/cases/open/YLFW-0001/", data=elderly_form(**overrides), follow_redirects=True)
-
+def site(db_url, db, tmp_path):
+    """The app with the catalog published and three agents (see case_screens.make_site)."""
+    return make_site(db_url, tmp_path / "uploads")
 
 def test_an_eligible_form_opens_a_case_with_masked_personal_data(site):
     client = signed_in(site, "village")
@@ -63,7 +26,7 @@ def test_an_eligible_form_opens_a_case_with_masked_personal_data(site):
     assert "152223********0015" in page and BORN_1940 not in page
     assert "139****0001" in page
     assert case.first_agent.username == "village" and case.mode == "assist"
-    assert "咨询" in page  # the workflow's first state, in Chinese
+    assert "<strong class=\"case-status\">已建档</strong>" in page  # the first state, in Chinese
 
 
 def test_an_ineligible_form_opens_nothing(site):

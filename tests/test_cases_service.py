@@ -233,7 +233,7 @@ def test_every_transition_by_its_roles_and_refused_to_the_others(world, transiti
 
 def test_a_transition_from_the_wrong_state_is_refused(world):
     case = new_case(world)
-    with pytest.raises(TransitionRefused, match=r"当前为“咨询”，不能“部门接收”（只能在 “已报送” 时进行）"):
+    with pytest.raises(TransitionRefused, match=r"当前为“已建档”，不能“部门接收”（只能在 “已报送” 时进行）"):
         act(world, case, "receive", "department_liaison", D(2026, 9, 22))
     with pytest.raises(TransitionRefused, match="流程中没有 “approve” 这一步"):
         act(world, case, "approve", "banner_agent", D(2026, 9, 22))

@@ -7,6 +7,7 @@ transition comes from config/workflow/case.yaml; which cases a user sees from `a
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request
 from flask_admin import BaseView, expose
@@ -15,7 +16,7 @@ from flask_login import current_user
 from daiban import audit
 from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal
-from daiban.cases import commission, materials, personal, relay
+from daiban.cases import commission, documents, materials, personal, relay, uploads
 from daiban.cases.service import (
     RESULT_DECISIONS,
     Actor,
@@ -34,6 +35,7 @@ from daiban.catalog.model import CHANNEL_LABELS, Matter
 from daiban.models import (
     Case,
     CaseMaterial,
+    CaseUpload,
     Commission,
     Consultation,
     Department,
@@ -42,6 +44,7 @@ from daiban.models import (
     ServiceCenter,
 )
 from daiban.publishing import compiled, version_in_force
+from daiban.web.pdf import pdf_response
 
 MODE_LABELS = {"assist": "帮办", "proxy": "代办"}
 DUE_SOON_DAYS = 2  # working days: "due soon" on the workbench
@@ -107,6 +110,14 @@ def matter_names(codes) -> dict[str, str]:
         for code, name in query.tuples():
             names[code] = name
     return names
+
+
+def _scans_by_material(case: Case) -> dict[int, list]:
+    """The case's scans grouped by checklist row."""
+    grouped: dict[int, list] = {}
+    for upload in CaseUpload.select().where(CaseUpload.case == case.id).order_by(CaseUpload.id):
+        grouped.setdefault(upload.case_material_id, []).append(upload)
+    return grouped
 
 
 class CaseView(RoleGuard, BaseView):
@@ -256,6 +267,8 @@ class CaseView(RoleGuard, BaseView):
             commissions=commission.commissions(case),
             can_material=current_principal().can("material", "edit"),
             can_commission=current_principal().can("commission", "create"),
+            slips=documents.issued(case, ref.workflow),
+            scans=_scans_by_material(case),
         )
 
     # ---- materials and commission --------------------------------------------------------
@@ -321,6 +334,50 @@ class CaseView(RoleGuard, BaseView):
             flash(str(exc), "error")
         return redirect(self.get_url(".details", case_id=case_id))
 
+    @expose("/<int:case_id>/materials/<int:row_id>/scans", methods=("POST",))
+    def upload_scan(self, case_id: int, row_id: int):
+        """Upload a scan (JPEG, PNG or PDF) of one material; stored outside the web root."""
+        case = self._case(case_id)
+        self._need("material", "edit")
+        row = CaseMaterial.get_or_none((CaseMaterial.id == row_id) & (CaseMaterial.case == case.id))
+        if row is None:
+            abort(404)
+        sent = request.files.get("scan")
+        if sent is None or not sent.filename:
+            flash("请选择要上传的扫描件", "error")
+            return redirect(self.get_url(".details", case_id=case_id))
+        try:
+            stored = uploads.store_scan(row, sent.filename, sent.mimetype, sent.read(),
+                                        Actor.from_principal(current_principal()), self._upload_dir(),
+                                        today=datetime.date.today())
+            done = "该文件已上传过，未重复保存" if stored.duplicate else f"已上传“{stored.upload.filename}”"
+            flash(f"{row.name}：{done}", "success")
+        except CaseError as exc:
+            flash(f"{row.name}：{exc}", "error")
+        return redirect(self.get_url(".details", case_id=case_id))
+
+    @expose("/<int:case_id>/scans/<int:upload_id>")
+    def scan(self, case_id: int, upload_id: int):
+        """Show one scan to a user who may see its case; each viewing is audited."""
+        case = self._case(case_id)  # scoped: a case out of scope is not found
+        upload = CaseUpload.get_or_none((CaseUpload.id == upload_id) & (CaseUpload.case == case.id))
+        if upload is None:
+            abort(404)
+        try:
+            data = uploads.open_scan(upload, True, by=current_user.user)
+        except CaseError as exc:
+            return render_template("error.html", title="无法打开扫描件", message=str(exc)), 404
+        response = current_app.response_class(data, mimetype=upload.content_type)
+        response.headers["Content-Disposition"] = "inline"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-store"  # ID cards: not in shared caches
+        if upload.content_type.startswith("image/"):  # Chromium's PDF viewer refuses a sandbox
+            response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+        return response
+
+    def _upload_dir(self) -> Path:
+        return Path(current_app.config["UPLOAD_DIR"])
+
     @expose("/<int:case_id>/commission/draft", methods=("POST",))
     def draft_commission(self, case_id: int):
         """Draft the commission agreement (代办服务委托书) of a proxy case, to print and sign."""
@@ -354,12 +411,71 @@ class CaseView(RoleGuard, BaseView):
             flash(str(exc), "error")
         return redirect(self.get_url(".details", case_id=case_id))
 
+    @expose("/<int:case_id>/commission/<int:commission_id>/renew", methods=("POST",))
+    def renew_commission(self, case_id: int, commission_id: int):
+        """Draft a renewal (续办委托书) of the latest signed commission, to print and sign."""
+        case = self._case(case_id)
+        self._need("commission", "create")
+        try:
+            commission.renew(self._commission(case, commission_id), COMMISSION_DAYS,
+                             Actor.from_principal(current_principal()), datetime.date.today())
+            flash("已生成续办委托书，请打印后由委托人签字", "success")
+        except CaseError as exc:
+            flash(str(exc), "error")
+        return redirect(self.get_url(".details", case_id=case_id))
+
+    @expose("/<int:case_id>/commission/<int:commission_id>/terminate", methods=("POST",))
+    def terminate_commission(self, case_id: int, commission_id: int):
+        """End the mandate (the citizen withdraws it, or the agent can no longer act): 终止单."""
+        case = self._case(case_id)
+        self._need("commission", "edit")
+        try:
+            commission.terminate(self._commission(case, commission_id),
+                                 Actor.from_principal(current_principal()), datetime.date.today(),
+                                 request.form.get("reason", ""))
+            flash("委托已终止，已生成代办服务终止单", "success")
+        except CaseError as exc:
+            flash(str(exc), "error")
+        return redirect(self.get_url(".details", case_id=case_id))
+
     @expose("/<int:case_id>/commission/<int:commission_id>/print")
     def print_commission(self, case_id: int, commission_id: int):
-        """The commission agreement as a printable page (ID number masked)."""
+        """The commission agreement (or its renewal or termination) as a printable page."""
         case = self._case(case_id)
-        document = commission.document_text(self._commission(case, commission_id))
-        return render_template("cases/commission_print.html", doc=document)
+        row = self._commission(case, commission_id)
+        return self._print(documents.commission_document(row),
+                           self.get_url(".commission_pdf", case_id=case.id, commission_id=row.id))
+
+    @expose("/<int:case_id>/commission/<int:commission_id>/pdf")
+    def commission_pdf(self, case_id: int, commission_id: int):
+        """The commission agreement as a PDF."""
+        case = self._case(case_id)
+        return self._pdf(documents.commission_document(self._commission(case, commission_id)))
+
+    @expose("/<int:case_id>/documents/<int:event_id>")
+    def document(self, case_id: int, event_id: int):
+        """A slip the case issued (受理单, 中止单, 终止单, 办结单, 材料归还清单), to print."""
+        case = self._case(case_id)
+        return self._print(self._slip(case, event_id),
+                           self.get_url(".document_pdf", case_id=case.id, event_id=event_id))
+
+    @expose("/<int:case_id>/documents/<int:event_id>/pdf")
+    def document_pdf(self, case_id: int, event_id: int):
+        """A slip the case issued, as a PDF."""
+        return self._pdf(self._slip(self._case(case_id), event_id))
+
+    def _slip(self, case: Case, event_id: int) -> documents.Document:
+        doc = documents.slip(case, event_id, self._ref().workflow)
+        if doc is None:
+            abort(404)
+        return doc
+
+    def _print(self, doc: documents.Document, pdf_url: str):
+        return render_template("print/document.html", doc=doc, pdf=False, pdf_url=pdf_url)
+
+    def _pdf(self, doc: documents.Document):
+        html = render_template("print/document.html", doc=doc, pdf=True)
+        return pdf_response(html, f"{doc.title}-{doc.case_number}.pdf")
 
     # ---- relay --------------------------------------------------------------------------
     def _leg(self, case: Case, leg_id: int) -> Handoff:

@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, render_template
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from daiban.cases.uploads import MAX_SCAN_BYTES
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.loader import load_catalog
 from daiban.catalog.org import Domain, Organisation, Role
@@ -55,6 +56,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
         WTF_CSRF_TIME_LIMIT=None,  # the session's own lifetime bounds the token
+        # Scans of materials live outside the package (and so outside the web root).
+        UPLOAD_DIR=os.environ.get("DAIBAN_UPLOAD_DIR", "var/uploads"),
+        MAX_CONTENT_LENGTH=MAX_SCAN_BYTES + 1024 * 1024,  # a scan plus the form around it
     )
     if test_config:
         app.config.from_mapping(test_config)
@@ -94,6 +98,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     def _csrf_error(error):
         message = "页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试。"
         return render_template("error.html", title="请求被拒绝", message=message), 400
+
+    @app.errorhandler(413)
+    def _too_large(_error):
+        limit = MAX_SCAN_BYTES // (1024 * 1024)
+        message = f"上传的文件过大：每个扫描件不能超过 {limit} MB，请降低扫描分辨率或分页上传。"
+        return render_template("error.html", title="文件过大", message=message), 413
 
     @app.errorhandler(403)
     def _forbidden(_error):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from daiban.catalog import model
 from daiban.publishing import compiled, search_catalog, upcoming_versions, version_in_force
+from daiban.web.pdf import pdf_response
 
 bp = Blueprint("catalog", __name__)
 
@@ -57,10 +58,7 @@ def guide(code: str):
     )
 
 
-@bp.route("/matters/<code>/notice")
-def notice(code: str):
-    """The printable one-time notice (一次性告知单); answers given as query arguments resolve
-    conditional materials (e.g. ?applicant_type=agent)."""
+def _notice_page(code: str, pdf: bool) -> str:
     row = version_in_force(code)
     if row is None:
         abort(404)
@@ -71,7 +69,22 @@ def notice(code: str):
     known = {f.id for f in matter.fields}
     values = {k: v for k, v in request.args.items() if k in known}
     data = one_time_notice(matter, values, datetime.date.today())
-    return render_template("catalog/notice.html", notice=data, matter=matter, organisation=organisation)
+    pdf_url = url_for("catalog.notice_pdf", code=code, **values)
+    return render_template("catalog/notice.html", notice=data, matter=matter, organisation=organisation,
+                           pdf=pdf, pdf_url=pdf_url)
+
+
+@bp.route("/matters/<code>/notice")
+def notice(code: str):
+    """The printable one-time notice (一次性告知单); answers given as query arguments resolve
+    conditional materials (e.g. ?applicant_type=agent)."""
+    return _notice_page(code, pdf=False)
+
+
+@bp.route("/matters/<code>/notice.pdf")
+def notice_pdf(code: str):
+    """The one-time notice as a PDF, with the same answers as the print view."""
+    return pdf_response(_notice_page(code, pdf=True), f"一次性告知单-{code}.pdf")
 
 
 @bp.app_errorhandler(404)
