@@ -25,6 +25,7 @@ from daiban.catalog.org import (
 )
 from daiban.catalog.problems import ERROR, WARNING, Problem
 from daiban.catalog.schemas import check_schema, fill_defaults
+from daiban.catalog.settings import SupervisionSettings, check_settings, compile_settings
 from daiban.catalog.sources import Source, find_files, read_source
 from daiban.catalog.workflow import Workflow, compile_workflow
 
@@ -53,6 +54,7 @@ class Catalog:
     domains: dict[str, Domain] = field(default_factory=dict)
     calendar: WorkCalendar = field(default_factory=lambda: WorkCalendar.from_documents([]))
     workflow: Workflow | None = None  # None when config/workflow/case.yaml is missing or invalid
+    supervision: SupervisionSettings = field(default_factory=SupervisionSettings)
 
 
 @dataclass
@@ -170,6 +172,7 @@ def load_catalog(
 
     _load_calendar(reader, catalog, problems, today or datetime.date.today())
     _load_workflow(reader, catalog, problems)
+    _load_supervision(reader, catalog, problems)
 
     if not include_matters:
         problems.sort(key=lambda p: (p.path, p.line, p.column, p.pointer))
@@ -284,6 +287,24 @@ def _load_workflow(reader: _Reader, catalog: Catalog, problems: list[Problem]) -
             catalog.workflow = compile_workflow(data, {r.id: r.name for r in catalog.roles.values()})
     if "case" not in seen:
         problems.append(Problem(str(folder / "case.yaml"), 1, 1, "", "缺少办件流程 workflow/case.yaml"))
+
+
+def _load_supervision(reader: _Reader, catalog: Catalog, problems: list[Problem]) -> None:
+    """Read config/supervision.yaml; without it the schema's defaults apply (a warning says so)."""
+    config_dir = reader.config_dir
+    path = next((config_dir / n for n in ("supervision.yaml", "supervision.yml", "supervision.json")
+                 if (config_dir / n).is_file()), None)
+    if path is None:
+        problems.append(Problem(str(config_dir / "supervision.yaml"), 1, 1, "",
+                                "缺少督查考评设置 supervision.yaml，按默认值执行", WARNING))
+        return
+    source, data = reader.read(path, "supervision")
+    if data is None:
+        return
+    found = check_settings(data)
+    problems.extend(source.problem(p, m) for p, m in found)
+    if not found:
+        catalog.supervision = compile_settings(data)
 
 
 def _check_version(source: Source, matter: Matter, state: PublishedState) -> list[Problem]:

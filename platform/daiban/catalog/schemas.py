@@ -26,6 +26,7 @@ SCHEMA_FILES = {
     "calendar": "calendar.schema.json",
     "domains": "domains.schema.json",
     "workflow": "workflow.schema.json",
+    "supervision": "supervision.schema.json",
 }
 
 TYPE_NAMES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import flask_admin
@@ -17,6 +17,7 @@ from daiban.cases.uploads import MAX_SCAN_BYTES
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.loader import load_catalog
 from daiban.catalog.org import Domain, Organisation, Role
+from daiban.catalog.settings import SupervisionSettings
 from daiban.catalog.workflow import Workflow
 from daiban.db import connect_database, default_url
 
@@ -26,13 +27,15 @@ csrf = CSRFProtect()
 
 @dataclass(frozen=True)
 class Reference:
-    """Config the running app needs besides the published catalog: roles, org, domains, calendar."""
+    """Config the running app needs besides the published catalog: roles, org, domains, calendar,
+    workflow and supervision settings."""
 
     roles: dict[str, Role]
     organisation: Organisation
     domains: dict[str, Domain]
     calendar: WorkCalendar
     workflow: Workflow | None = None
+    supervision: SupervisionSettings = field(default_factory=SupervisionSettings)
 
 
 def load_reference(config_dir: str) -> Reference:
@@ -41,7 +44,7 @@ def load_reference(config_dir: str) -> Reference:
     for problem in result.errors:
         log.warning("config problem: %s", problem.format())
     c = result.catalog
-    return Reference(c.roles, c.organisation, c.domains, c.calendar, c.workflow)
+    return Reference(c.roles, c.organisation, c.domains, c.calendar, c.workflow, c.supervision)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
