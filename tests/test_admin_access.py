@@ -148,6 +148,9 @@ def test_every_admin_endpoint_is_in_the_table(world):
         if view == "cases":
             assert function in CASE_ENDPOINTS, f"endpoint {rule.endpoint} has no check in this test"
             continue
+        if view in SUPERVISION_ENDPOINTS:
+            assert function in SUPERVISION_ENDPOINTS[view], f"endpoint {rule.endpoint} has no check"
+            continue
         assert view in VIEWS, f"admin view {view} has no row in VIEWS"
         assert function in CHECKED, f"endpoint {rule.endpoint} has no check in this test"
 
@@ -350,3 +353,28 @@ def test_case_screens_need_the_case_permissions(world, role):
         else:
             # Unknown case ids are simply not found; the list answers; open without a form redirects.
             assert response.status_code in (200, 302, 404), where
+
+
+# The supervision screens: view endpoint -> {function: (method, url, "resource:action")}; the
+# permission "signed_in" means any signed-in user (e.g. one's own messages). Without the
+# permission a role gets 403; with it the page answers, redirects, or does not find an unknown id.
+# Scope is tested with real records in each screen's own tests.
+SUPERVISION_ENDPOINTS: dict[str, dict[str, tuple[str, str, str]]] = {}
+# --- supervision endpoint rows (one block per view) ---
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_HOME))
+def test_supervision_screens_need_their_permissions(world, role):
+    app, _ = world
+    client = app.test_client()
+    sign_in(client, f"u_{role}")
+    allowed = ROLE_ROLES[role]
+    for view, endpoints in SUPERVISION_ENDPOINTS.items():
+        for endpoint, (method, url, permission) in endpoints.items():
+            response = client.open(url, method=method)
+            where = f"{role} × {view}.{endpoint}"
+            resource, _, action = permission.partition(":")
+            if permission == "signed_in" or allowed.allows(resource, action):
+                assert response.status_code in (200, 302, 404), where
+            else:
+                assert response.status_code == 403, where
