@@ -24,6 +24,7 @@ from daiban.models import (
     ServiceCenter,
     User,
 )
+from daiban.supervision.models import CenterAssessment, Notification, Rating, Rectification
 
 SCOPE_WIDTH = {"all": 4, "township": 3, "center": 2, "department": 2, "own_cases": 1}
 ACTIONS = ("view", "create", "edit", "delete", "export", "submit", "approve", "publish")
@@ -105,6 +106,8 @@ def _center_condition(principal: Principal, center_field):
 def scope_filter(model, principal: Principal):
     """A peewee condition selecting the records of `model` the principal may see, or None for all."""
     scope = principal.scope
+    if model is Notification:  # messages are personal, whatever the scope
+        return Notification.recipient == principal.user_id
     if scope == "all":
         return None
     if model is OrgUnit:
@@ -149,6 +152,14 @@ def scope_filter(model, principal: Principal):
         relayed = Handoff.select(Handoff.case).where(
             Handoff.to_center.in_(_center_ids(principal)))
         return _center_condition(principal, Case.center) | Case.id.in_(relayed)
+    if model in (Rating, Rectification):
+        # A rating and its rectification go with their case: whoever sees the case sees them.
+        case_condition = scope_filter(Case, principal)
+        return model.case.in_(Case.select(Case.id).where(case_condition))
+    if model is CenterAssessment:
+        if scope == "department":
+            return NOTHING
+        return _center_condition(principal, CenterAssessment.center)
     return NOTHING  # a model nobody declared a scope for is closed, not open
 
 
