@@ -1,0 +1,197 @@
+"""Ratings (好差评) of cases, and the rectification a bad one opens (差评整改).
+
+- **Levels** 5 非常满意 … 1 非常不满意; 2 and 1 are bad (GB/T 39734-2020). The offline indicators
+  服务效率, 服务水平, 服务态度 are rated 1–5 each, optionally.
+- **One rating per case per visit** (一次一评): the database refuses a second one (unique case
+  and visit). The agent records a rating given on site or on the follow-up call; the citizen may
+  also rate through a per-case link or QR code without signing in.
+- **The link** carries a random token of 192 bits; only its SHA-256 is stored, so the table
+  cannot be used to rebuild links, a token cannot be guessed, and a used or expired link is
+  refused.
+- **Who answers for it**: the case's first agent (首问负责), at the case's center.
+- **A bad rating** opens a rectification due `rectification_working_days` working days later
+  (a setting), counted in the working-day calendar, so holidays do not shorten it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import peewee
+
+from daiban import audit
+from daiban.cases.service import CaseError, _write_transaction
+from daiban.catalog.calendar import WorkCalendar
+from daiban.catalog.settings import SupervisionSettings
+from daiban.models import Case, User
+from daiban.supervision.models import (
+    BAD_LEVELS,
+    RATING_CHANNELS,
+    RATING_INDICATORS,
+    RATING_LEVELS,
+    Rating,
+    RatingLink,
+    Rectification,
+)
+
+MAX_COMMENT = 500
+
+
+class RatingRefused(CaseError):
+    """A rating that was not recorded; the message is for the user, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Given:
+    """What the citizen said: the level, the three indicators (None where not rated), a comment."""
+
+    level: int
+    efficiency: int | None = None
+    skill: int | None = None
+    attitude: int | None = None
+    comment: str = ""
+
+    @classmethod
+    def from_form(cls, form) -> Given:
+        """Read a submitted form's level, indicators and comment; unreadable numbers become 0."""
+        def number(name):
+            text = (form.get(name) or "").strip()
+            return int(text) if text.isdigit() else (0 if text else None)
+
+        return cls(number("level") or 0, *(number(k) for k in RATING_INDICATORS),
+                   comment=(form.get("comment") or "").strip())
+
+
+def _check(given: Given, channel: str) -> None:
+    if given.level not in RATING_LEVELS:
+        raise RatingRefused("请选择满意程度（非常满意、满意、基本满意、不满意、非常不满意）")
+    for key, label in RATING_INDICATORS.items():
+        value = getattr(given, key)
+        if value is not None and value not in RATING_LEVELS:
+            raise RatingRefused(f"“{label}”的评分应为 1 到 5 分")
+    if channel not in RATING_CHANNELS:
+        raise RatingRefused(f"评价渠道 “{channel}” 不对：可选 {'、'.join(RATING_CHANNELS.values())}")
+    if len(given.comment) > MAX_COMMENT:
+        raise RatingRefused(f"评价内容不能超过 {MAX_COMMENT} 字（现有 {len(given.comment)} 字）")
+
+
+def ratings(case: Case) -> list[Rating]:
+    """The case's ratings, oldest first."""
+    return list(Rating.select().where(Rating.case == case.id).order_by(Rating.visit, Rating.id))
+
+
+def next_visit(case: Case) -> int:
+    """The visit a new rating of the case would be for: one after the last rated visit."""
+    last = Rating.select(peewee.fn.MAX(Rating.visit)).where(Rating.case == case.id).scalar()
+    return (last or 0) + 1
+
+
+def _insert(case: Case, given: Given, channel: str, visit: int, recorded_by: User | None,
+            today: datetime.date, settings: SupervisionSettings, calendar: WorkCalendar) -> Rating:
+    """Insert the rating (and, for a bad one, its rectification) inside the caller's transaction."""
+    if Rating.select().where((Rating.case == case.id) & (Rating.visit == visit)).exists():
+        raise RatingRefused(f"办件 {case.number} 的第 {visit} 次服务已评价，每次服务只评价一次")
+    bad = given.level in BAD_LEVELS
+    try:
+        with _nested():
+            rating_id = Rating.insert(
+                case=case.id, visit=visit, level=given.level, efficiency=given.efficiency,
+                skill=given.skill, attitude=given.attitude, channel=channel, comment=given.comment,
+                staff=case.first_agent_id, center=case.center_id,
+                recorded_by=recorded_by.id if recorded_by else None, rated_on=today,
+                rated_at=datetime.datetime.now(), bad=bad,
+            ).execute()
+    except peewee.IntegrityError as exc:  # the same visit rated at the same moment
+        raise RatingRefused(f"办件 {case.number} 的第 {visit} 次服务已评价，每次服务只评价一次") from exc
+    if bad:
+        due = calendar.add_working_days(today, settings.rectification_working_days)
+        Rectification.insert(rating=rating_id, case=case.id, responsible=case.first_agent_id,
+                             center=case.center_id, status="open", opened_on=today, due_on=due.on,
+                             due_provisional=due.provisional).execute()
+    return Rating.get_by_id(rating_id)
+
+
+def _nested():
+    from daiban.db import database
+
+    return database.atomic()  # a savepoint: a duplicate leaves the outer transaction usable
+
+
+def record_rating(case: Case, given: Given, channel: str, recorded_by: User, today: datetime.date,
+                  settings: SupervisionSettings, calendar: WorkCalendar, *,
+                  visit: int | None = None) -> Rating:
+    """Record a rating the citizen gave on site, on the follow-up call or on the hotline, for
+    `visit` (None: the next unrated visit); a bad one opens its rectification."""
+    if channel == "link":
+        raise RatingRefused("评价链接的评价由群众本人提交")
+    _check(given, channel)
+    with _write_transaction():
+        current = Case.get_or_none(Case.id == case.id)
+        if current is None:
+            raise RatingRefused("办件不存在")
+        if today < current.accepted_on:
+            raise RatingRefused(f"评价日期 {today} 早于受理日期 {current.accepted_on}")
+        rating = _insert(current, given, channel, visit or next_visit(current), recorded_by, today,
+                         settings, calendar)
+    audit.record("create", recorded_by.username, roles=recorded_by.roles, object_type="rating",
+                 object_id=current.number,
+                 summary=f"登记评价：{rating.level_label}（{rating.channel_label}）")
+    return rating
+
+
+# --- the citizen's link ---------------------------------------------------------------------------
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_link(case: Case, created_by: User, today: datetime.date,
+               settings: SupervisionSettings) -> tuple[str, RatingLink]:
+    """A new rating link for the case's next unrated visit: the token (shown once, never stored)
+    and its record. Earlier unused links of that visit stop working."""
+    current = Case.get_by_id(case.id)
+    visit = next_visit(current)
+    token = secrets.token_urlsafe(24)
+    with _write_transaction():
+        (RatingLink.update(expires_on=today - datetime.timedelta(days=1))
+         .where((RatingLink.case == current.id) & (RatingLink.visit == visit) & RatingLink.used_at.is_null()
+                & (RatingLink.expires_on >= today))
+         .execute())
+        link = RatingLink.create(
+            case=current.id, visit=visit, token_hash=_digest(token), created_by=created_by,
+            expires_on=today + datetime.timedelta(days=settings.rating_link_valid_days))
+    audit.record("create", created_by.username, roles=created_by.roles, object_type="rating_link",
+                 object_id=current.number, summary=f"生成评价链接（第 {visit} 次服务）")
+    return token, link
+
+
+def open_link(token: str, today: datetime.date) -> RatingLink:
+    """The link behind a token, if it may still be used; otherwise RatingRefused says why."""
+    link = RatingLink.get_or_none(RatingLink.token_hash == _digest(token or ""))
+    if link is None:
+        raise RatingRefused("评价链接无效，请核对链接或向代办员索取新的评价二维码")
+    if link.used_at is not None:
+        raise RatingRefused("该评价链接已使用，感谢您的评价")
+    if link.expires_on < today:
+        raise RatingRefused("该评价链接已过期，请向代办员索取新的评价二维码")
+    return link
+
+
+def rate_by_link(token: str, given: Given, today: datetime.date, settings: SupervisionSettings,
+                 calendar: WorkCalendar) -> Rating:
+    """Record the citizen's own rating through a link; the link is used up in the same transaction."""
+    _check(given, "link")
+    with _write_transaction():
+        link = open_link(token, today)
+        marked = (RatingLink.update(used_at=datetime.datetime.now())
+                  .where((RatingLink.id == link.id) & RatingLink.used_at.is_null()).execute())
+        if marked != 1:
+            raise RatingRefused("该评价链接已使用，感谢您的评价")
+        case = Case.get_by_id(link.case_id)
+        rating = _insert(case, given, "link", link.visit, None, today, settings, calendar)
+    audit.record("create", "citizen", object_type="rating", object_id=case.number,
+                 summary=f"群众通过评价链接评价：{rating.level_label}")
+    return rating
