@@ -361,6 +361,16 @@ def test_case_screens_need_the_case_permissions(world, role):
 # Scope is tested with real records in each screen's own tests.
 SUPERVISION_ENDPOINTS: dict[str, dict[str, tuple[str, str, str]]] = {}
 # --- supervision endpoint rows (one block per view) ---
+SUPERVISION_ENDPOINTS["ratings"] = {
+    "index": ("GET", "/admin/ratings/", "rating:view"),
+    "record": ("POST", "/admin/ratings/999999/record", "rating:view"),
+    "link": ("POST", "/admin/ratings/999999/link", "rating:view"),
+}
+SUPERVISION_ENDPOINTS["rectifications"] = {
+    "index": ("GET", "/admin/rectifications/", "rectification:view"),
+    "details": ("GET", "/admin/rectifications/999999/", "rectification:view"),
+    "act": ("POST", "/admin/rectifications/999999/call", "rectification:view"),
+}
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_HOME))

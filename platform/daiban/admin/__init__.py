@@ -10,6 +10,7 @@ from flask_login import current_user
 from daiban.admin.case_view import CaseView
 from daiban.admin.catalog_view import MatterCatalogView
 from daiban.admin.intake_view import IntakeView
+from daiban.admin.rating_view import RatingView, RectificationView
 from daiban.admin.views import VIEWS
 from daiban.models import model_label
 
@@ -40,6 +41,9 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(CaseView(name="工作台", category="帮办代办", endpoint="cases", url="/admin/cases"))
     admin.add_view(IntakeView(name="受理", category="帮办代办", endpoint="intake", url="/admin/intake"))
+    admin.add_view(RatingView(name="服务评价", category="帮办代办", endpoint="ratings", url="/admin/ratings"))
+    admin.add_view(RectificationView(name="差评整改", category="督查考评", endpoint="rectifications",
+                                     url="/admin/rectifications"))
     admin.add_view(MatterCatalogView(name="事项目录管理", category="事项目录", endpoint="matters",
                                      url="/admin/matters"))
     for view_class, model, category in VIEWS:

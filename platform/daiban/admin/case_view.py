@@ -16,6 +16,7 @@ from flask_login import current_user
 from daiban import audit
 from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal
+from daiban.admin.rating_view import AGENT_CHANNELS
 from daiban.cases import commission, documents, materials, personal, relay, uploads
 from daiban.cases.service import (
     RESULT_DECISIONS,
@@ -44,6 +45,8 @@ from daiban.models import (
     ServiceCenter,
 )
 from daiban.publishing import compiled, version_in_force
+from daiban.supervision import ratings
+from daiban.supervision.models import RATING_INDICATORS, RATING_LEVELS
 from daiban.web.pdf import pdf_response
 
 MODE_LABELS = {"assist": "帮办", "proxy": "代办"}
@@ -269,6 +272,10 @@ class CaseView(RoleGuard, BaseView):
             can_commission=current_principal().can("commission", "create"),
             slips=documents.issued(case, ref.workflow),
             scans=_scans_by_material(case),
+            ratings=ratings.ratings(case),
+            can_rate=current_principal().can("rating", "create"),
+            rating_channels=AGENT_CHANNELS, rating_levels=sorted(RATING_LEVELS.items(), reverse=True),
+            rating_indicators=RATING_INDICATORS,
         )
 
     # ---- materials and commission --------------------------------------------------------

@@ -90,11 +90,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(vendor)
 
     from daiban.admin import init_admin
-    from daiban.web import auth, catalog
+    from daiban.web import auth, catalog, rating
 
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(catalog.bp)
+    app.register_blueprint(rating.bp)
     init_admin(app)
 
     @app.errorhandler(CSRFError)
