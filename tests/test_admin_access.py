@@ -333,6 +333,7 @@ CASE_ENDPOINTS = {
     "document_pdf": ("GET", "/admin/cases/999999/documents/1/pdf", "view"),
     "upload_scan": ("POST", "/admin/cases/999999/materials/1/scans", "view"),
     "scan": ("GET", "/admin/cases/999999/scans/1", "view"),
+    "queue": ("GET", "/admin/cases/queue/", "view"),
 }
 
 

@@ -216,3 +216,19 @@ def test_a_form_posted_twice_opens_one_case(site):
     assert Case.select().count() == 1
     assert f"该申请人已有在办的同一事项办件 {Case.get().number}" in page
     assert "Traceback" not in page
+
+
+def test_a_department_sees_the_legs_sent_to_it_in_its_queue(site):
+    from daiban.models import Department
+
+    village = signed_in(site, "village")
+    open_elderly_case(village)
+    case = Case.get()
+    civil = Department.get(Department.code == "banner-civil-affairs-bureau")
+    village.post(f"/admin/cases/{case.id}/relay/departments", data={"department": civil.id})
+    create_user("liaison", "吴联络员", PASSWORD, ["department_liaison"], department=civil)
+    other = Department.get(Department.code != civil.code)
+    create_user("liaison2", "别部门联络员", PASSWORD, ["department_liaison"], department=other)
+    page = signed_in(site, "liaison").get("/admin/cases/queue/").get_data(as_text=True)
+    assert "待办队列 · " + civil.name in page and case.number in page and "已转出" in page
+    assert case.number not in signed_in(site, "liaison2").get("/admin/cases/queue/").get_data(as_text=True)

@@ -166,6 +166,23 @@ class CaseView(RoleGuard, BaseView):
                            due_soon=due_soon, late=late, incoming=incoming,
                            workflow=ref.workflow, modes=MODE_LABELS, today=today)
 
+    @expose("/queue/")
+    def queue(self):
+        """The receiving side's queue (接力办): legs sent to my department or center, waiting to be
+        received or finished, oldest first, with each case's due date."""
+        ref = self._ref()
+        today = datetime.date.today()
+        user = current_user.user
+        legs = [h for h in relay.incoming(user)
+                if self._cases().where(Case.id == h.case_id).exists()]  # within scope only
+        cases = {c.id: c for c in Case.select().where(Case.id.in_([h.case_id for h in legs]))}
+        rows = [(h, cases[h.case_id], overdue(cases[h.case_id], today),
+                 working_days_left(cases[h.case_id], today, ref.calendar)) for h in legs]
+        rows.sort(key=lambda row: (not row[2], row[0].id))  # overdue first, then oldest
+        where = user.department.name if user.department_id else (user.center.name if user.center_id else "")
+        return self.render("admin/cases/queue.html", rows=rows, where=where, workflow=ref.workflow,
+                           names=matter_names({c.matter_code for c in cases.values()}), modes=MODE_LABELS)
+
     @expose("/open/<code>/", methods=("POST",))
     def open(self, code: str):
         """Open a case from a filled intake form."""
