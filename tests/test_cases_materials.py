@@ -403,7 +403,8 @@ def test_the_shipped_elderly_allowance_checklist(world):
                                              "survival_check"]
     assert row(case, "hukou_book").deferrable_label == "5个工作日"
     assert row(case, "survival_check").status_label == "部门核验"
-    self_case = new_case(world, ready=False, values=elderly_values(applicant_type="self"))
+    self_case = new_case(world, ready=False, values=elderly_values(applicant_type="self",
+                                                                     id_number=world.next_applicant()))
     assert "commission" not in [r.material_id for r in build_checklist(self_case, ELDERLY, OPENED)]
 
 

@@ -54,10 +54,21 @@ def valid_id(first17: str) -> str:
     return first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
 
 
+def applicant_id(serial: int) -> str:
+    """A valid ID number of someone born on 1 January 1945, told apart by its serial (2–999)."""
+    return valid_id(f"15222319450101{serial + 1:03d}")
+
+
 @dataclass
 class World:
     users: dict[str, User]
     centers: dict[str, ServiceCenter]
+    opened: int = 0  # cases opened by new_case: each gets its own applicant (one case per applicant)
+
+    def next_applicant(self) -> str:
+        """ID_NUMBER for the first case of a test, another valid number for each further one."""
+        self.opened += 1
+        return ID_NUMBER.lower() if self.opened == 1 else applicant_id(self.opened)
 
     def actor(self, role: str) -> Actor:
         return Actor.of(self.users[role])
@@ -92,7 +103,8 @@ def elderly_values(**overrides) -> dict:
 def new_case(world, today=OPENED, matter=ELDERLY, role="village_agent", mode="proxy",
              channel="window", values=None, ready=True, **kwargs) -> Case:
     user = world.users[role]
-    case = open_case(matter, matter.version, elderly_values() if values is None else values, mode,
+    values = elderly_values(id_number=world.next_applicant()) if values is None else values
+    case = open_case(matter, matter.version, values, mode,
                      channel, user, world.centers[CENTER_OF.get(role, "xinlin-hexi-station")], today,
                      CALENDAR, workflow=WORKFLOW, **kwargs)
     return make_ready(world, case) if ready else case
@@ -411,11 +423,15 @@ def test_case_numbers_are_unique_when_opened_at_once(world, db_url):
     agent, center = world.users["township_agent"], world.centers["xinlin-center"]
     lock = threading.Lock()
 
+    serials = iter(range(2, 2 + threads_count * per_thread))  # one applicant per case
+
     def work():
         try:
             barrier.wait(timeout=10)
             for _ in range(per_thread):
-                case = open_case(ELDERLY, ELDERLY.version, elderly_values(), "assist", "window", agent,
+                with lock:
+                    values = elderly_values(id_number=applicant_id(next(serials)))
+                case = open_case(ELDERLY, ELDERLY.version, values, "assist", "window", agent,
                                  center, TODAY, CALENDAR, workflow=WORKFLOW)
                 with lock:
                     numbers.append((case.id, case.number))
@@ -597,3 +613,47 @@ def test_the_result_needs_a_decision_and_keeps_the_certificate_number(world):
                result=Result("approved", " 民高津〔2026〕17号 "))
     assert (case.result_decision, case.result_on) == ("approved", DRIVEN)
     assert case.result_number == "民高津〔2026〕17号"
+
+
+# --- one case per applicant and matter in progress ---------------------------------------------
+
+def test_a_second_case_for_the_same_applicant_and_matter_is_refused_until_the_first_ends(world):
+    from daiban.cases.service import DuplicateCase
+
+    first = new_case(world, ready=False)
+    with pytest.raises(DuplicateCase, match=f"该申请人已有在办的同一事项办件 {first.number}") as refused:
+        new_case(world, ready=False, values=elderly_values(id_number=ID_NUMBER))  # upper case: same person
+    assert refused.value.existing.id == first.id
+    assert Case.select().count() == 1
+    act(world, first, "terminate", "village_agent", DRIVEN, note="申请人撤回")
+    again = new_case(world, ready=False, values=elderly_values())
+    assert again.id != first.id and Case.select().count() == 2
+
+
+def test_two_agents_opening_the_same_applicant_at_once_open_one_case(world, db_url):
+    from daiban.cases.service import DuplicateCase
+
+    barrier = threading.Barrier(2)
+    opened, refused, errors = [], [], []
+
+    def work(role, center):
+        try:
+            barrier.wait(timeout=10)
+            opened.append(open_case(ELDERLY, ELDERLY.version, elderly_values(), "assist", "window",
+                                    world.users[role], world.centers[center], TODAY, CALENDAR,
+                                    workflow=WORKFLOW))
+        except DuplicateCase as exc:
+            refused.append(exc)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=work, args=("village_agent", "xinlin-hexi-station")),
+               threading.Thread(target=work, args=("township_agent", "xinlin-center"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(opened) == 1 and len(refused) == 1
+    assert Case.select().count() == 1

@@ -23,11 +23,11 @@ from daiban.cases.service import (
     Actor,
     Applicant,
     CaseError,
+    DuplicateCase,
     Result,
     available_transitions,
     history,
     open_case,
-    open_case_of,
     overdue,
     transition,
     working_days_left,
@@ -209,16 +209,14 @@ class CaseView(RoleGuard, BaseView):
             return back
         user = current_user.user
         applicant = applicant_from(matter, intake.values)
-        # A form posted twice must not open a second case for the same applicant and matter.
-        duplicate = open_case_of(matter.code, applicant.id_number, self._ref().workflow)
-        if duplicate is not None:
-            flash(f"该申请人已有在办的同一事项办件 {duplicate.number}，请勿重复受理", "error")
-            return redirect(self.get_url(".details", case_id=duplicate.id))
         try:
             case = open_case(matter, row, intake.values, request.form.get("mode", "assist"),
                              request.form.get("channel", "window"), user, user.center, today,
                              self._ref().calendar, workflow=self._ref().workflow,
                              applicant=applicant)
+        except DuplicateCase as exc:  # e.g. the form posted twice: show the case already open
+            flash(str(exc), "error")
+            return redirect(self.get_url(".details", case_id=exc.existing.id))
         except CaseError as exc:
             flash(str(exc), "error")
             return back

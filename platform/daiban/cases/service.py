@@ -10,6 +10,8 @@
   in working days from the day the case is opened. A `stops_clock` transition (中止, 退回补正)
   records the day; the `resumes_clock` transition adds the working days in between to the due
   date (行政许可法第四十五条: time of special procedures is not counted).
+- **One case per applicant and matter in progress**: opening a second one (a form posted twice,
+  two agents at once) is refused inside the write transaction with `DuplicateCase`.
 - **First-contact responsibility** (首问负责): `first_agent` is whoever opened the case and never
   changes; the database refuses an UPDATE of it.
 - **Ready to submit.** A case is sent on (`submit`, and `resubmit` after correction) only with
@@ -22,6 +24,7 @@ Every change leaves an immutable `CaseEvent`.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Mapping
@@ -54,6 +57,14 @@ class CaseError(RuntimeError):
 
 class OpenRefused(CaseError):
     """A case could not be opened."""
+
+
+class DuplicateCase(OpenRefused):
+    """The applicant already has this matter in progress; `existing` is that case."""
+
+    def __init__(self, message: str, existing: Case):
+        super().__init__(message)
+        self.existing = existing
 
 
 class TransitionRefused(CaseError):
@@ -187,6 +198,11 @@ def open_case(
     personal.store_id_number(case, applicant.id_number)
     personal.store_phone(case, applicant.phone)
     with _write_transaction():
+        # Checked inside the write lock, so two posts of one form cannot both pass.
+        _lock_applicant(matter.code, applicant.id_number)
+        existing = open_case_of(matter.code, applicant.id_number, workflow)
+        if existing is not None:
+            raise DuplicateCase(f"该申请人已有在办的同一事项办件 {existing.number}，请勿重复受理", existing)
         case_id = Case.insert(case.__data__).execute()
         number = case_number(case_id, today)
         Case.update(number=number).where(Case.id == case_id).execute()
@@ -196,6 +212,17 @@ def open_case(
             lock_version=0,
         ).execute()
     return Case.get_by_id(case_id)
+
+
+def _lock_applicant(matter_code: str, id_number: str | None) -> None:
+    """On PostgreSQL, serialise openings for one applicant and matter until the transaction ends
+    (SQLite's BEGIN IMMEDIATE already lets one writer in at a time)."""
+    if not id_number or not is_postgres(database):
+        return
+    normalized = personal.normalize_id_number(id_number) or id_number
+    digest = hashlib.sha256(f"{matter_code}|{normalized}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
 
 
 def open_case_of(matter_code: str, id_number: str | None, workflow: Workflow) -> Case | None:
