@@ -139,7 +139,24 @@ def test_a_proxy_case_from_the_village_to_the_department_and_back(db_url, db, se
     page.goto(case_url)
     assert "准予办理（民高津〔2026〕17号）" in page.content()
     step(page, "归还材料并归档")
+    # The follow-up call: the citizen's rating (好差评) is recorded, then the follow-up step.
+    rating = page.locator("form.rating-form")
+    rating.locator("[name=level]").select_option("5")
+    rating.locator("[name=channel]").select_option("follow_up_call")
+    rating.locator("[name=attitude]").select_option("5")
+    rating.locator("[name=comment]").fill("跑一次就办好了")
+    rating.get_by_role("button", name="登记评价").click()
+    assert "已登记评价：非常满意" in page.content()
     step(page, "回访评价", note="电话回访：非常满意")
     step(page, "办结")
     assert Case.get().status == "closed"
+    from daiban.supervision.models import Rating
+
+    assert (Rating.get().level, Rating.get().channel) == (5, "follow_up_call")
+    slips = page.locator("ul.case-slips")
+    assert "帮办代办办结单" in slips.inner_text() and "帮办代办受理单" in slips.inner_text()
     screenshot(page, "walk-05-closed")
+    completion = slips.locator("li", has_text="办结单").get_by_role("link", name="打印")
+    page.goto(base + completion.get_attribute("href"))
+    assert "帮办代办办结单" in page.content() and "准予办理" in page.content()
+    screenshot(page, "walk-06-completion-slip")
