@@ -362,6 +362,12 @@ def test_case_screens_need_the_case_permissions(world, role):
 # Scope is tested with real records in each screen's own tests.
 SUPERVISION_ENDPOINTS: dict[str, dict[str, tuple[str, str, str]]] = {}
 # --- supervision endpoint rows (one block per view) ---
+SUPERVISION_ENDPOINTS["alerts"] = {
+    "index": ("GET", "/admin/alerts/", "case:view"),
+    "messages": ("GET", "/admin/alerts/messages", "signed_in"),
+    "read": ("POST", "/admin/alerts/messages/999999/read", "signed_in"),
+    "read_all": ("POST", "/admin/alerts/messages/read-all", "signed_in"),
+}
 SUPERVISION_ENDPOINTS["ratings"] = {
     "index": ("GET", "/admin/ratings/", "rating:view"),
     "record": ("POST", "/admin/ratings/999999/record", "rating:view"),

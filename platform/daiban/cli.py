@@ -362,5 +362,40 @@ def serve(ctx, host: str, port: int) -> None:
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
 
+@main.group()
+def alerts() -> None:
+    """Time-limit alerts (时限预警): due-soon reminders and overdue escalations (督办)."""
+
+
+@alerts.command("run")
+@click.option("--today", help="Compute as if today were this date (YYYY-MM-DD).")
+@click.option("--config", "config_dir", default="config", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The config folder (settings, calendar).")
+@click.pass_context
+def alerts_run(ctx, today: str | None, config_dir: Path) -> None:
+    """Queue the day's alerts in the outbox and deliver them in the app; a second run sends nothing twice."""
+    from daiban.supervision.alerts import candidate_cases, compute_notifications
+    from daiban.supervision.outbox import InAppSender, deliver_pending
+    from daiban.web import load_reference
+
+    day = _today(today)
+    if not config_dir.is_dir():
+        raise click.ClickException(f"找不到配置目录 {config_dir}")
+    _open(ctx)
+    ref = load_reference(str(config_dir))
+    if ref.workflow is None:
+        raise click.ClickException(f"{config_dir} 中没有有效的办件流程（workflow/case.yaml），无法计算时限")
+    cases = candidate_cases(day, ref.supervision, ref.calendar, ref.workflow)
+    with click.progressbar(length=len(cases), label="计算时限预警", show_pos=True, file=sys.stderr) as bar:
+        run = compute_notifications(day, ref.supervision, ref.calendar, ref.workflow, cases=cases,
+                                    progress=lambda _case: bar.update(1))
+    delivery = deliver_pending([InAppSender()])
+    failed = f"，发送失败 {delivery.failed} 条" if delivery.failed else ""
+    click.echo(f"{day} 时限预警：检查办件 {len(cases)} 件，新增消息 {run.total} 条"
+               f"（临期提醒 {run.due_soon} 条，超期督办 {run.overdue} 条），"
+               f"已送达 {delivery.sent} 条{failed}。")
+
+
 if __name__ == "__main__":
     main()

@@ -7,6 +7,7 @@ from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
+from daiban.admin.alerts_view import AlertsView
 from daiban.admin.case_view import CaseView
 from daiban.admin.catalog_view import MatterCatalogView
 from daiban.admin.intake_view import IntakeView
@@ -44,6 +45,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(RatingView(name="服务评价", category="帮办代办", endpoint="ratings", url="/admin/ratings"))
     admin.add_view(RectificationView(name="差评整改", category="督查考评", endpoint="rectifications",
                                      url="/admin/rectifications"))
+    admin.add_view(AlertsView(name="时限预警", category="督查考评", endpoint="alerts", url="/admin/alerts"))
     admin.add_view(MatterCatalogView(name="事项目录管理", category="事项目录", endpoint="matters",
                                      url="/admin/matters"))
     for view_class, model, category in VIEWS:

@@ -1,0 +1,241 @@
+"""Time-limit alerts (时限预警): cases due soon or overdue, their escalation (督办) level, and the
+messages that tell the people responsible.
+
+The clock is the case service's (`overdue`, `working_days_left`); this module only reads it. The
+database first narrows the cases by due date, so the per-case clock check runs on few rows.
+Messages go to the outbox under keys that name the case, the level and the due date: computing
+again sends nothing twice, while a due date moved by a clock stop alerts afresh.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from daiban.access import NOTHING, Principal, scoped
+from daiban.cases.service import overdue, working_days_left
+from daiban.catalog.calendar import WorkCalendar
+from daiban.catalog.settings import Escalation, SupervisionSettings
+from daiban.catalog.workflow import Workflow
+from daiban.models import Case, Handoff, MatterVersion, ServiceCenter, User
+from daiban.supervision.outbox import enqueue
+
+BUREAU_ROLE = "bureau"
+LIAISON_ROLE = "department_liaison"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One case in a queue: working days left (negative once overdue) and the escalation reached."""
+
+    case: Case
+    days_left: int
+    is_overdue: bool
+    escalation: Escalation | None = None
+
+    @property
+    def overdue_days(self) -> int:
+        """Working days past the due date (0 when not overdue, or overdue only over a weekend)."""
+        return max(0, -self.days_left) if self.is_overdue else 0
+
+    @property
+    def level(self) -> int:
+        """The escalation level reached, 0 for none."""
+        return self.escalation.level if self.escalation else 0
+
+
+@dataclass(frozen=True)
+class Queues:
+    """A scope's due-soon and overdue cases, the most urgent first."""
+
+    due_soon: list[Alert]
+    overdue: list[Alert]
+
+
+def _department_condition(principal: Principal):
+    """A department answers for the cases relayed to it and still open there, and for the matters it
+    decides; a finished leg no longer puts a case in its queue."""
+    if principal.department_id is None:
+        return NOTHING
+    open_legs = Handoff.select(Handoff.case).where(
+        (Handoff.to_department == principal.department_id) & (Handoff.status != "done"))
+    decided = MatterVersion.select(MatterVersion.code).where(
+        MatterVersion.responsible_unit == principal.department_code)
+    return Case.id.in_(open_legs) | Case.matter_code.in_(decided)
+
+
+def candidate_cases(today: datetime.date, settings: SupervisionSettings, calendar: WorkCalendar,
+                    workflow: Workflow, principal: Principal | None = None) -> list[Case]:
+    """Unfinished cases without a result, due on or before the due-soon horizon (in the principal's
+    scope when one is given): the only ones that can be due soon or overdue."""
+    horizon = calendar.add_working_days(today, settings.due_soon_working_days).on
+    finals = [s.id for s in workflow.states if workflow.is_final(s.id)]
+    query = (Case.select(Case, User, ServiceCenter)
+             .join(User, on=Case.first_agent)
+             .switch(Case).join(ServiceCenter, on=Case.center)
+             .where(Case.status.not_in(finals) & Case.result_on.is_null() & Case.due_on.is_null(False)
+                    & (Case.due_on <= horizon))
+             .order_by(Case.due_on, Case.id))
+    if principal is not None:
+        query = scoped(query, Case, principal)
+        if principal.scope == "department":
+            query = query.where(_department_condition(principal))
+    return list(query)
+
+
+def assess(case: Case, today: datetime.date, settings: SupervisionSettings,
+           calendar: WorkCalendar) -> Alert | None:
+    """The case's alert on `today`: overdue (with its escalation) or due soon, or None."""
+    left = working_days_left(case, today, calendar)
+    if left is None:
+        return None
+    if overdue(case, today):
+        return Alert(case, left, True, settings.escalation(max(0, -left)))
+    # While the clock is stopped (中止, 补正) the days left do not run down: no reminder is due.
+    if case.clock_stopped_on is None and left <= settings.due_soon_working_days:
+        return Alert(case, left, False)
+    return None
+
+
+def queues(principal: Principal, today: datetime.date, settings: SupervisionSettings,
+           calendar: WorkCalendar, workflow: Workflow) -> Queues:
+    """The due-soon and overdue cases in the principal's scope on `today`."""
+    due_soon, late = [], []
+    for case in candidate_cases(today, settings, calendar, workflow, principal):
+        alert = assess(case, today, settings, calendar)
+        if alert is not None:
+            (late if alert.is_overdue else due_soon).append(alert)
+    late.sort(key=lambda a: (-a.overdue_days, a.case.due_on, a.case.id))
+    due_soon.sort(key=lambda a: (a.days_left, a.case.id))
+    return Queues(due_soon, late)
+
+
+# --- recipients ----------------------------------------------------------------------------------
+
+class _Recipients:
+    """Who hears of a case, by the words of config/supervision.yaml `notify`; lookups cached per run."""
+
+    def __init__(self, workflow: Workflow):
+        self.agent_roles = set(workflow.opened_by)  # whoever may open cases is an agent
+        self._center_agents: dict[int, list[User]] = {}
+        self._bureau: list[User] | None = None
+        self.by_word: dict[str, Callable[[Case], list[User]]] = {
+            "center": lambda case: self.center_agents(case.center_id),
+            "township": self.township_agents,
+            "bureau": lambda _case: self.bureau(),
+            "department": self.liaisons,
+        }
+
+    def center_agents(self, center_id: int) -> list[User]:
+        if center_id not in self._center_agents:
+            users = User.select().where((User.center == center_id) & User.active).order_by(User.id)
+            self._center_agents[center_id] = [u for u in users if self.agent_roles & set(u.role_ids)]
+        return self._center_agents[center_id]
+
+    def township_agents(self, case: Case) -> list[User]:
+        center = case.center
+        if center.level == "township":
+            return self.center_agents(center.id)
+        if center.level != "village":
+            return []  # a banner case has no township above it
+        township_unit = center.unit.parent_id
+        centers = ServiceCenter.select(ServiceCenter.id).where(
+            (ServiceCenter.unit == township_unit) & (ServiceCenter.level == "township")
+            & ServiceCenter.active)
+        return [u for c in centers for u in self.center_agents(c.id)]
+
+    def bureau(self) -> list[User]:
+        if self._bureau is None:
+            users = User.select().where(User.active & User.roles.contains(BUREAU_ROLE)).order_by(User.id)
+            self._bureau = [u for u in users if BUREAU_ROLE in u.role_ids]
+        return self._bureau
+
+    def liaisons(self, case: Case) -> list[User]:
+        departments = Handoff.select(Handoff.to_department).where(
+            (Handoff.case == case.id) & Handoff.to_department.is_null(False) & (Handoff.status != "done"))
+        users = User.select().where(User.department.in_(departments) & User.active).order_by(User.id)
+        return [u for u in users if LIAISON_ROLE in u.role_ids]
+
+    def of(self, case: Case, words: Iterable[str]) -> list[User]:
+        """The first agent (if active) and everyone the words name, each once."""
+        found = [case.first_agent] if case.first_agent.active else []
+        for word in words:
+            found.extend(self.by_word[word](case))
+        unique: dict[int, User] = {}
+        for user in found:
+            unique.setdefault(user.id, user)
+        return list(unique.values())
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+@dataclass
+class AlertRun:
+    """How many new messages one computation queued."""
+
+    due_soon: int = 0
+    overdue: int = 0
+
+    @property
+    def total(self) -> int:
+        """All new messages."""
+        return self.due_soon + self.overdue
+
+
+def _matter_names(codes: set[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    if codes:
+        rows = (MatterVersion.select(MatterVersion.code, MatterVersion.name)
+                .where(MatterVersion.code.in_(sorted(codes))).order_by(MatterVersion.version))
+        names.update(rows.tuples())  # the latest version's name wins
+    return names
+
+
+def _message(alert: Alert, matter_name: str) -> tuple[str, str, str, str]:
+    """Key, kind, title and body of the alert's message."""
+    case = alert.case
+    if alert.is_overdue:
+        key = f"overdue:{case.id}:{alert.level}:{case.due_on}"
+        if alert.escalation:
+            title = f"{alert.escalation.label}：办件 {case.number} 已超期 {alert.overdue_days} 个工作日"
+        else:
+            title = f"超期提醒：办件 {case.number} 已过承诺办结日期"
+        kind = "overdue"
+    else:
+        key = f"due_soon:{case.id}:{case.due_on}"
+        when = "今天到期" if alert.days_left == 0 else f"还有 {alert.days_left} 个工作日到期"
+        title = f"临期提醒：办件 {case.number} {when}"
+        kind = "due_soon"
+    body = (f"事项：{matter_name or case.matter_code}；申请人：{case.applicant_name or '—'}；"
+            f"首问负责人：{case.first_agent.display_name}（{case.center.name}）；"
+            f"承诺办结日期：{case.due_on}。")
+    return key, kind, title, body
+
+
+def compute_notifications(today: datetime.date, settings: SupervisionSettings, calendar: WorkCalendar,
+                          workflow: Workflow, *, channels: Iterable[str] = ("in_app",),
+                          cases: list[Case] | None = None,
+                          progress: Callable[[Case], None] | None = None) -> AlertRun:
+    """Queue in the outbox the due-soon reminders (to the first agent) and overdue escalations (to whom
+    each level names) of `today`; messages queued by an earlier run are not queued again."""
+    channels = tuple(channels)
+    if cases is None:
+        cases = candidate_cases(today, settings, calendar, workflow)
+    names = _matter_names({c.matter_code for c in cases})
+    recipients = _Recipients(workflow)
+    run = AlertRun()
+    for case in cases:
+        alert = assess(case, today, settings, calendar)
+        if alert is not None:
+            words = alert.escalation.notify if alert.escalation else ()
+            key, kind, title, body = _message(alert, names.get(case.matter_code, ""))
+            new = sum(enqueue(key, kind, user, title, body, case=case, level=alert.level, channel=channel)
+                      for user in recipients.of(case, words) for channel in channels)
+            if alert.is_overdue:
+                run.overdue += new
+            else:
+                run.due_soon += new
+        if progress:
+            progress(case)
+    return run
