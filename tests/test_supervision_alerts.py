@@ -4,6 +4,7 @@ key, SMS failures kept), the messages page, and the `daiban alerts run` command.
 from __future__ import annotations
 
 import datetime
+import itertools
 
 import pytest
 from click.testing import CliRunner
@@ -29,6 +30,7 @@ from daiban.supervision.outbox import (
     enqueue,
 )
 from daiban.web import load_reference
+from test_cases_service import applicant_id
 
 REF = load_reference(str(CONFIG))
 CALENDAR, WORKFLOW, SETTINGS = REF.calendar, REF.workflow, REF.supervision
@@ -64,9 +66,13 @@ def principal(username: str):
     return principal_for(user(username), REF.roles)
 
 
+_serials = itertools.count(2)
+
+
 def new_case(username: str = "village", opened: D = OPENED) -> Case:
     agent = user(username)
     values = {k: v for k, v in elderly_form().items() if k not in ("mode", "channel", "confirmed")}
+    values["id_number"] = applicant_id(next(_serials))  # one in-progress case per applicant
     return open_case(ELDERLY, ELDERLY.version, values, "assist", "window", agent, agent.center, opened,
                      CALENDAR, workflow=WORKFLOW)
 
