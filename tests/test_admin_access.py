@@ -362,6 +362,12 @@ def test_case_screens_need_the_case_permissions(world, role):
 # Scope is tested with real records in each screen's own tests.
 SUPERVISION_ENDPOINTS: dict[str, dict[str, tuple[str, str, str]]] = {}
 # --- supervision endpoint rows (one block per view) ---
+SUPERVISION_ENDPOINTS["standard"] = {
+    "index": ("GET", "/admin/standard/", "center_standard:view"),
+    "details": ("GET", "/admin/standard/999999/", "center_standard:view"),
+    "assess": ("POST", "/admin/standard/999999/assess", "center_standard:create"),
+    "evidence": ("GET", "/admin/standard/evidence/999999", "center_standard:view"),
+}
 SUPERVISION_ENDPOINTS["alerts"] = {
     "index": ("GET", "/admin/alerts/", "case:view"),
     "messages": ("GET", "/admin/alerts/messages", "signed_in"),

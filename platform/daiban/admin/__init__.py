@@ -12,6 +12,7 @@ from daiban.admin.case_view import CaseView
 from daiban.admin.catalog_view import MatterCatalogView
 from daiban.admin.intake_view import IntakeView
 from daiban.admin.rating_view import RatingView, RectificationView
+from daiban.admin.standard_view import StandardView
 from daiban.admin.views import VIEWS
 from daiban.models import model_label
 
@@ -45,6 +46,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(RatingView(name="服务评价", category="帮办代办", endpoint="ratings", url="/admin/ratings"))
     admin.add_view(RectificationView(name="差评整改", category="督查考评", endpoint="rectifications",
                                      url="/admin/rectifications"))
+    admin.add_view(StandardView(name="八有一能", category="督查考评", endpoint="standard",
+                                url="/admin/standard"))
     admin.add_view(AlertsView(name="时限预警", category="督查考评", endpoint="alerts", url="/admin/alerts"))
     admin.add_view(MatterCatalogView(name="事项目录管理", category="事项目录", endpoint="matters",
                                      url="/admin/matters"))
