@@ -329,8 +329,10 @@ def test_a_township_user_sees_only_its_townships_centers(site, tmp_path):
     assert photo.status_code == 200 and photo.data == JPEG
     assert photo.mimetype == "image/jpeg" and photo.headers["X-Content-Type-Options"] == "nosniff"
     assert "private" in photo.headers["Cache-Control"]
-    # Village agents hold no center_standard permission (config/roles/village_agent.yaml).
-    assert signed_in(site, "village").get(f"/admin/standard/{inside.id}/").status_code == 403
+    # A village agent sees the own station's standard only.
+    village = signed_in(site, "village")
+    assert village.get(f"/admin/standard/{inside.id}/").status_code == 200
+    assert village.get(f"/admin/standard/{center('yinde-er-center').id}/").status_code == 404
 
 
 def test_an_assessor_records_a_finding_with_a_photo_on_the_center_page(site, tmp_path):
