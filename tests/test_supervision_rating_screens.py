@@ -34,6 +34,10 @@ def test_the_agent_records_a_bad_rating_and_its_rectification_is_listed(site):
     assert (rating.level, rating.attitude, rating.channel, rating.staff.username) == (2, 2, "follow_up_call",
                                                                                    "village")
     assert "整改：整改中" in page and 'class="card card-body p-2 rating-form"' not in page  # rated once
+    # Whoever answers for the case hears of it at once, in the navigation bar and the messages page.
+    assert '<span class="badge badge-danger unread-count">1</span>' in page
+    messages = client.get("/admin/alerts/messages").get_data(as_text=True)
+    assert f"差评整改：办件 {case.number}（不满意）" in messages and "等了很久" in messages
     listed = client.get("/admin/rectifications/").get_data(as_text=True)
     assert case.number in listed and "等了很久" in listed
     assert case.number not in signed_in(site, "other").get("/admin/rectifications/").get_data(as_text=True)

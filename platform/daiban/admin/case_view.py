@@ -50,7 +50,6 @@ from daiban.supervision.models import RATING_INDICATORS, RATING_LEVELS
 from daiban.web.pdf import pdf_response
 
 MODE_LABELS = {"assist": "帮办", "proxy": "代办"}
-DUE_SOON_DAYS = 2  # working days: "due soon" on the workbench
 
 
 def applicant_from(matter: Matter, values: dict) -> Applicant:
@@ -149,8 +148,10 @@ class CaseView(RoleGuard, BaseView):
                           .order_by(Case.due_on).limit(500))
         me = current_user.user.id
         mine = [c for c in open_cases if c.first_agent_id == me]
+        soon = ref.supervision.due_soon_working_days
+        left = {c.id: working_days_left(c, today, ref.calendar) for c in open_cases}
         due_soon = [c for c in open_cases if not overdue(c, today)
-                    and (working_days_left(c, today, ref.calendar) or 99) <= DUE_SOON_DAYS]
+                    and left[c.id] is not None and left[c.id] <= soon]
         late = [c for c in open_cases if overdue(c, today)]
         relayed = {h.case_id for h in relay.incoming(current_user.user)}
         incoming = [c for c in open_cases if c.id in relayed]

@@ -154,6 +154,11 @@ def inbox(user: User | int):
             .order_by(Notification.created_at.desc(), Notification.id.desc()))
 
 
+def unread_count(user: User | int) -> int:
+    """How many of the user's delivered in-app messages are unread."""
+    return inbox(user).where(Notification.read_at.is_null()).count()
+
+
 def mark_read(user: User | int, message_ids: Iterable[int] | None = None) -> int:
     """Mark the user's unread in-app messages read (only `message_ids` when given); return how many."""
     query = Notification.update(read_at=datetime.datetime.now()).where(

@@ -10,7 +10,8 @@
   refused.
 - **Who answers for it**: the case's first agent (首问负责), at the case's center.
 - **A bad rating** opens a rectification due `rectification_working_days` working days later
-  (a setting), counted in the working-day calendar, so holidays do not shorten it.
+  (a setting), counted in the working-day calendar, so holidays do not shorten it, and sends
+  whoever answers for it an in-app message.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from daiban.cases.service import CaseError, _write_transaction
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.settings import SupervisionSettings
 from daiban.models import Case, User
+from daiban.supervision import outbox
 from daiban.supervision.models import (
     BAD_LEVELS,
     RATING_CHANNELS,
@@ -108,10 +110,21 @@ def _insert(case: Case, given: Given, channel: str, visit: int, recorded_by: Use
         raise RatingRefused(f"办件 {case.number} 的第 {visit} 次服务已评价，每次服务只评价一次") from exc
     if bad:
         due = calendar.add_working_days(today, settings.rectification_working_days)
-        Rectification.insert(rating=rating_id, case=case.id, responsible=case.first_agent_id,
-                             center=case.center_id, status="open", opened_on=today, due_on=due.on,
-                             due_provisional=due.provisional).execute()
+        rectification_id = Rectification.insert(
+            rating=rating_id, case=case.id, responsible=case.first_agent_id, center=case.center_id,
+            status="open", opened_on=today, due_on=due.on, due_provisional=due.provisional).execute()
+        level = RATING_LEVELS[given.level]
+        outbox.enqueue(f"rectification:{rectification_id}", "rectification", case.first_agent_id,
+                       f"差评整改：办件 {case.number}（{level}）",
+                       f"群众对办件 {case.number} 评价为“{level}”。请回访群众、落实整改并答复，"
+                       f"整改期限 {due.on}。" + (f"群众意见：{given.comment}" if given.comment else ""),
+                       case=case.id)
     return Rating.get_by_id(rating_id)
+
+
+def _deliver_in_app() -> None:
+    """Show queued in-app messages at once (the alerts command delivers the rest on its rounds)."""
+    outbox.deliver_pending([outbox.InAppSender()])
 
 
 def _nested():
@@ -136,6 +149,7 @@ def record_rating(case: Case, given: Given, channel: str, recorded_by: User, tod
             raise RatingRefused(f"评价日期 {today} 早于受理日期 {current.accepted_on}")
         rating = _insert(current, given, channel, visit or next_visit(current), recorded_by, today,
                          settings, calendar)
+    _deliver_in_app()
     audit.record("create", recorded_by.username, roles=recorded_by.roles, object_type="rating",
                  object_id=current.number,
                  summary=f"登记评价：{rating.level_label}（{rating.channel_label}）")
@@ -192,6 +206,7 @@ def rate_by_link(token: str, given: Given, today: datetime.date, settings: Super
             raise RatingRefused("该评价链接已使用，感谢您的评价")
         case = Case.get_by_id(link.case_id)
         rating = _insert(case, given, "link", link.visit, None, today, settings, calendar)
+    _deliver_in_app()
     audit.record("create", "citizen", object_type="rating", object_id=case.number,
                  summary=f"群众通过评价链接评价：{rating.level_label}")
     return rating

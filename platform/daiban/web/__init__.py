@@ -98,6 +98,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(rating.bp)
     init_admin(app)
 
+    @app.context_processor
+    def _unread_messages():
+        """The signed-in user's unread in-app messages, counted for the navigation bar."""
+        from flask_login import current_user
+
+        from daiban.supervision.outbox import unread_count
+
+        if not current_user.is_authenticated:
+            return {"unread_messages": 0}
+        return {"unread_messages": unread_count(current_user.user)}
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         message = "页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试。"
