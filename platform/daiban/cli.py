@@ -307,19 +307,49 @@ def org_sync(ctx, config_dir: Path) -> None:
 
 
 @main.command()
+@click.option("--activity/--no-activity", default=True, show_default=True,
+              help="Also make months of demo work (cases, ratings, consultations) if there are no cases.")
+@click.option("--config", "config_dir", default="config", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The config folder (calendar, workflow).")
 @click.pass_context
-def demo(ctx) -> None:
-    """Create the demo accounts (one per shipped role) and print their passwords once."""
+def demo(ctx, activity: bool, config_dir: Path) -> None:
+    """Create the demo accounts (one per shipped role) and print their passwords once; with
+    --activity, fill an empty database with months of demo work."""
     from daiban.demo import create_demo_accounts
 
     _open(ctx)
     created = create_demo_accounts()
     if not created:
         click.echo("演示账号已存在（密码只在创建时显示一次；可用 `daiban user set-password 用户名` 重设）。")
+    else:
+        click.echo("已创建演示账号（密码只显示这一次，请记下）：")
+        for username, password, roles in created:
+            click.echo(f"  {username:<16} {password:<22} {roles}")
+    if activity:
+        _demo_activity(config_dir)
+
+
+def _demo_activity(config_dir: Path) -> None:
+    """Months of demo work (cases, ratings, consultations) on a database without cases."""
+    import datetime
+
+    from daiban.demo import create_demo_activity
+    from daiban.models import Case
+    from daiban.publishing import catalog_in_force, compiled
+    from daiban.web import load_reference
+
+    if Case.select().exists():
+        click.echo("已有办件，不再生成演示办件。")
         return
-    click.echo("已创建演示账号（密码只显示这一次，请记下）：")
-    for username, password, roles in created:
-        click.echo(f"  {username:<16} {password:<22} {roles}")
+    today = datetime.date.today()
+    matters = {row.code: compiled(row) for row in catalog_in_force(today)}
+    if not matters:
+        raise click.ClickException("还没有发布事项目录：请先运行 `daiban catalog publish config`")
+    reference = load_reference(str(config_dir))
+    with click.progressbar(length=90, label="生成演示办件", show_pos=True, file=sys.stderr) as bar:
+        made = create_demo_activity(reference, matters, today, progress=bar.update)
+    click.echo(f"已生成演示办件 {made} 件（含评价、差评整改、咨询记录），可在工作台、台账和报表中查看。")
 
 
 @main.group()
