@@ -362,17 +362,27 @@ def test_case_screens_need_the_case_permissions(world, role):
 # Scope is tested with real records in each screen's own tests.
 SUPERVISION_ENDPOINTS: dict[str, dict[str, tuple[str, str, str]]] = {}
 # --- supervision endpoint rows (one block per view) ---
-SUPERVISION_ENDPOINTS["standard"] = {
-    "index": ("GET", "/admin/standard/", "center_standard:view"),
-    "details": ("GET", "/admin/standard/999999/", "center_standard:view"),
-    "assess": ("POST", "/admin/standard/999999/assess", "center_standard:create"),
-    "evidence": ("GET", "/admin/standard/evidence/999999", "center_standard:view"),
+SUPERVISION_ENDPOINTS["ledger"] = {
+    "index": ("GET", "/admin/ledger/", "ledger:view"),
+    "export": ("GET", "/admin/ledger/export.xlsx", "ledger:export"),
+}
+SUPERVISION_ENDPOINTS["reports"] = {
+    "index": ("GET", "/admin/reports/", "report:view"),
+    "submit": ("POST", "/admin/reports/submit", "report:submit"),
+    "export_xlsx": ("GET", "/admin/reports/export.xlsx", "report:export"),
+    "export_pdf": ("GET", "/admin/reports/export.pdf", "report:export"),
 }
 SUPERVISION_ENDPOINTS["alerts"] = {
     "index": ("GET", "/admin/alerts/", "case:view"),
     "messages": ("GET", "/admin/alerts/messages", "signed_in"),
     "read": ("POST", "/admin/alerts/messages/999999/read", "signed_in"),
     "read_all": ("POST", "/admin/alerts/messages/read-all", "signed_in"),
+}
+SUPERVISION_ENDPOINTS["standard"] = {
+    "index": ("GET", "/admin/standard/", "center_standard:view"),
+    "details": ("GET", "/admin/standard/999999/", "center_standard:view"),
+    "assess": ("POST", "/admin/standard/999999/assess", "center_standard:create"),
+    "evidence": ("GET", "/admin/standard/evidence/999999", "center_standard:view"),
 }
 SUPERVISION_ENDPOINTS["ratings"] = {
     "index": ("GET", "/admin/ratings/", "rating:view"),

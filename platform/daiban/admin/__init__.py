@@ -11,7 +11,9 @@ from daiban.admin.alerts_view import AlertsView
 from daiban.admin.case_view import CaseView
 from daiban.admin.catalog_view import MatterCatalogView
 from daiban.admin.intake_view import IntakeView
+from daiban.admin.ledger_view import LedgerView
 from daiban.admin.rating_view import RatingView, RectificationView
+from daiban.admin.report_view import ReportView
 from daiban.admin.standard_view import StandardView
 from daiban.admin.views import VIEWS
 from daiban.models import model_label
@@ -49,6 +51,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(StandardView(name="八有一能", category="督查考评", endpoint="standard",
                                 url="/admin/standard"))
     admin.add_view(AlertsView(name="时限预警", category="督查考评", endpoint="alerts", url="/admin/alerts"))
+    admin.add_view(LedgerView(name="工作台账", category="督查考评", endpoint="ledger", url="/admin/ledger"))
+    admin.add_view(ReportView(name="季度报告", category="督查考评", endpoint="reports", url="/admin/reports"))
     admin.add_view(MatterCatalogView(name="事项目录管理", category="事项目录", endpoint="matters",
                                      url="/admin/matters"))
     for view_class, model, category in VIEWS:
