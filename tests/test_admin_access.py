@@ -362,6 +362,7 @@ def test_case_screens_need_the_case_permissions(world, role):
 # Scope is tested with real records in each screen's own tests.
 SUPERVISION_ENDPOINTS: dict[str, dict[str, tuple[str, str, str]]] = {}
 # --- supervision endpoint rows (one block per view) ---
+SUPERVISION_ENDPOINTS["overview"] = {"index": ("GET", "/admin/overview/", "ledger:view")}
 SUPERVISION_ENDPOINTS["ledger"] = {
     "index": ("GET", "/admin/ledger/", "ledger:view"),
     "export": ("GET", "/admin/ledger/export.xlsx", "ledger:export"),

@@ -12,6 +12,7 @@ from daiban.admin.case_view import CaseView
 from daiban.admin.catalog_view import MatterCatalogView
 from daiban.admin.intake_view import IntakeView
 from daiban.admin.ledger_view import LedgerView
+from daiban.admin.overview_view import OverviewView
 from daiban.admin.rating_view import RatingView, RectificationView
 from daiban.admin.report_view import ReportView
 from daiban.admin.standard_view import StandardView
@@ -46,6 +47,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(CaseView(name="工作台", category="帮办代办", endpoint="cases", url="/admin/cases"))
     admin.add_view(IntakeView(name="受理", category="帮办代办", endpoint="intake", url="/admin/intake"))
     admin.add_view(RatingView(name="服务评价", category="帮办代办", endpoint="ratings", url="/admin/ratings"))
+    admin.add_view(OverviewView(name="工作概况", category="督查考评", endpoint="overview",
+                                url="/admin/overview"))
     admin.add_view(RectificationView(name="差评整改", category="督查考评", endpoint="rectifications",
                                      url="/admin/rectifications"))
     admin.add_view(StandardView(name="八有一能", category="督查考评", endpoint="standard",
