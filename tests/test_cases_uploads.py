@@ -143,7 +143,7 @@ def test_file_names_are_for_display_only(world, case, tmp_path):
 
 def test_the_web_folder_is_refused_as_the_upload_root(world, case):
     for root in (ROOT / "platform" / "daiban" / "web" / "static" / "uploads", ROOT / "platform"):
-        with pytest.raises(UploadRefused, match="扫描件的存放目录不能在网站目录内"):
+        with pytest.raises(UploadRefused, match="上传文件的存放目录不能在网站目录内"):
             store(world, case, JPEG, root=root)
 
 

@@ -65,7 +65,16 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def refuse_web_root(root: Path, refused=None) -> Path:
+    """The resolved upload folder, refused (with `refused`, a CaseError class) when it lies inside
+    the web root or holds it: files there could be served without a scope check."""
+    root = Path(root).resolve()
+    if _inside(root, WEB_ROOT) or _inside(WEB_ROOT, root):
+        raise (refused or UploadRefused)("上传文件的存放目录不能在网站目录内")
+    return root
+
+
+def write_file(path: Path, data: bytes) -> None:
     """Write atomically (a reader never sees half a file), readable by the app's user only."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
@@ -95,9 +104,7 @@ def store_scan(case_material: CaseMaterial, filename: str, content_type: str, da
     if kind is None:
         allowed = "、".join(label for _, _, label in SIGNATURES.values())
         raise UploadRefused(f"只能上传 {allowed}；“{_clean_name(filename, 'bin')}”的内容不是这几种格式")
-    root = Path(root).resolve()
-    if _inside(root, WEB_ROOT) or _inside(WEB_ROOT, root):
-        raise UploadRefused("扫描件的存放目录不能在网站目录内")
+    root = refuse_web_root(root)
     material = CaseMaterial.get_or_none(CaseMaterial.id == case_material.id)
     if material is None:
         raise UploadRefused("办件材料不存在")
@@ -108,7 +115,7 @@ def store_scan(case_material: CaseMaterial, filename: str, content_type: str, da
     ext = SIGNATURES[kind][1]
     path = root / str(case.id) / f"{digest}.{ext}"
     if not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == digest):
-        _write_file(path, data)
+        write_file(path, data)
     earlier = _earlier(material, digest)
     if earlier is not None:
         return StoredScan(earlier, True)

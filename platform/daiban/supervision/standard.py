@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,7 @@ from pathlib import Path
 import peewee
 
 from daiban import audit
-from daiban.cases.uploads import MAX_SCAN_BYTES, SIGNATURES, WEB_ROOT, detect_type
+from daiban.cases.uploads import MAX_SCAN_BYTES, SIGNATURES, detect_type, refuse_web_root, write_file
 from daiban.catalog.model import LEVEL_LABELS
 from daiban.catalog.settings import SupervisionSettings
 from daiban.db import database
@@ -264,10 +262,6 @@ def _size_label(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
 def _evidence_file(upload_dir: Path, digest: str, content_type: str) -> Path:
     # The name is rebuilt from the hash and type, never read back from the row: no path to forge.
     return Path(upload_dir) / EVIDENCE_FOLDER / f"{digest}.{SIGNATURES[content_type][1]}"
@@ -287,23 +281,11 @@ def _store_photo(photo: bytes, upload_dir: Path | None) -> tuple[str, str, str]:
         raise AssessmentRefused(f"现场照片只能是 {allowed}；所选文件的内容不是图片")
     if upload_dir is None:
         raise AssessmentRefused("未设置照片的存放目录，请联系管理员")
-    root = Path(upload_dir).resolve()
-    if _inside(root, WEB_ROOT) or _inside(WEB_ROOT, root):
-        raise AssessmentRefused("照片的存放目录不能在网站目录内")
+    root = refuse_web_root(upload_dir, AssessmentRefused)
     digest = hashlib.sha256(photo).hexdigest()
     path = _evidence_file(root, digest, kind)
     if not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == digest):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-        # Written to a temporary name and renamed, so a reader never sees half a photo.
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(photo)
-            os.chmod(temporary, 0o640)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_file(path, photo)
     return f"{EVIDENCE_FOLDER}/{path.name}", digest, kind
 
 
