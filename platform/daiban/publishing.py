@@ -7,6 +7,7 @@ This is the only module that writes `matter_version`.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -155,5 +156,12 @@ def upcoming_versions(on: datetime.date | None = None) -> list[MatterVersion]:
 
 
 def compiled(row: MatterVersion) -> CompiledMatter:
-    """Compile a stored version back into the catalog's frozen Matter."""
-    return compile_matter(fill_defaults("matter", json.loads(row.content)))
+    """The catalog's frozen Matter of a stored version, compiled once per version and content."""
+    return _compiled(row.code, row.version, row.content_hash, row.content)
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(code: str, version: int, content_hash: str, content: str) -> CompiledMatter:
+    # A published version never changes (immutable rows), so code, version and hash name its
+    # compiled form for good; the frozen Matter is safe to share between requests.
+    return compile_matter(fill_defaults("matter", json.loads(content)))
