@@ -318,3 +318,23 @@ def test_the_command_queues_and_delivers_once(site, db_url):
 
     wrong = invoke("--today", "2026-13-01")
     assert wrong.exit_code != 0 and "不是有效日期" in wrong.output
+
+
+def test_open_rectifications_are_reminded_near_and_after_their_deadline(site):
+    from daiban.supervision.alerts import rectification_reminders
+    from daiban.supervision.ratings import Given, record_rating
+
+    case = new_case("village")
+    agent = user("village")
+    # Rated 不满意 on Wed 30 Sep: due Tue 13 Oct (after the National Day holiday).
+    record_rating(case, Given(2), "follow_up_call", agent, D(2026, 9, 30), REF.supervision, CALENDAR)
+    Notification.delete().execute()  # the message of the rating itself is not under test here
+    # Fri 9 Oct: 3 working days left (Sat 10 Oct is one); Mon 12 Oct: 1 left, within the 2 of the setting.
+    assert rectification_reminders(D(2026, 10, 9), REF.supervision, CALENDAR).rectifications == 0
+    near = rectification_reminders(D(2026, 10, 12), REF.supervision, CALENDAR)
+    assert near.rectifications == 1 and Notification.get().recipient_id == agent.id
+    assert rectification_reminders(D(2026, 10, 13), REF.supervision, CALENDAR).rectifications == 0  # once
+    late = rectification_reminders(D(2026, 10, 14), REF.supervision, CALENDAR)
+    assert late.rectifications == 2  # the agent and the bureau
+    assert {n.recipient.username for n in Notification.select().where(
+        Notification.title.contains("已超过整改期限"))} == {"village", "bureau"}

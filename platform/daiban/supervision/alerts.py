@@ -19,6 +19,7 @@ from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.settings import Escalation, SupervisionSettings
 from daiban.catalog.workflow import Workflow
 from daiban.models import Case, Handoff, MatterVersion, ServiceCenter, User
+from daiban.supervision.models import Rectification
 from daiban.supervision.outbox import enqueue
 
 BUREAU_ROLE = "bureau"
@@ -176,11 +177,12 @@ class AlertRun:
 
     due_soon: int = 0
     overdue: int = 0
+    rectifications: int = 0
 
     @property
     def total(self) -> int:
         """All new messages."""
-        return self.due_soon + self.overdue
+        return self.due_soon + self.overdue + self.rectifications
 
 
 def _matter_names(codes: set[str]) -> dict[str, str]:
@@ -238,4 +240,26 @@ def compute_notifications(today: datetime.date, settings: SupervisionSettings, c
                 run.due_soon += new
         if progress:
             progress(case)
+    return run
+
+
+def rectification_reminders(today: datetime.date, settings: SupervisionSettings, calendar: WorkCalendar,
+                            run: AlertRun | None = None, channels: Iterable[str] = ("in_app",)) -> AlertRun:
+    """Remind whoever answers for an open rectification (差评整改) when its deadline is near, and
+    tell the bureau too once it has passed; each reminder is queued once per deadline."""
+    run = run or AlertRun()
+    horizon = calendar.add_working_days(today, settings.due_soon_working_days).on
+    bureau = [u for u in User.select().where(User.active) if "bureau" in u.role_ids]
+    for row in (Rectification.select().where(Rectification.status.in_(("open", "appeal_rejected"))
+                                             & (Rectification.due_on <= horizon))):
+        late = row.due_on < today
+        what = "已超过整改期限" if late else "整改期限将到"
+        title = f"差评整改{what}：办件 {row.case.number}（期限 {row.due_on}）"
+        body = "请尽快回访群众、落实整改措施并答复，办结整改。" if not late else \
+            f"整改责任人：{row.responsible.display_name}（{row.center.name}）。请督促办结。"
+        users = [row.responsible, *bureau] if late else [row.responsible]
+        key = f"rectification_{'late' if late else 'due'}:{row.id}:{row.due_on}"
+        run.rectifications += sum(enqueue(key, "rectification_due", user, title, body, case=row.case_id,
+                                          channel=channel)
+                                  for user in users for channel in channels)
     return run
