@@ -53,19 +53,14 @@ from daiban.supervision.report import (
     FIGURES,
     QuarterlyFigures,
     ReportRefused,
-    ReportUnit,
-    by_domain,
-    by_township,
-    monthly_trend,
     overview,
     quarterly_figures,
-    report_units,
-    satisfaction,
     submission_status,
     submission_statuses,
     submit,
-    unit_by_key,
 )
+from daiban.supervision.series import by_domain, by_township, monthly_trend, satisfaction
+from daiban.supervision.units import ReportUnit, report_units, unit_by_key
 
 D = datetime.date
 DAY = datetime.timedelta(days=1)

@@ -26,7 +26,7 @@ from daiban.supervision.ledger import (
     ledger_rows,
     ledger_summary,
 )
-from daiban.supervision.report import own_unit
+from daiban.supervision.units import own_unit
 
 
 def _int(text: str | None) -> int | None:

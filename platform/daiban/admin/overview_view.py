@@ -2,7 +2,7 @@
 
 The bureau and the inspector see the banner, a township agent the township, a department
 liaison the department, a village agent the station. Every number comes from the SQL
-aggregations of `daiban.supervision.report`; the charts are inline SVG (`supervision.charts`).
+aggregations of `daiban.supervision.series`; the charts are inline SVG (`supervision.charts`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask_admin import BaseView, expose
 from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal
 from daiban.models import ServiceCenter
-from daiban.supervision import charts, report
+from daiban.supervision import charts, series, units
 from daiban.supervision.alerts import queues
 from daiban.supervision.models import RATING_LEVELS, Rectification
 
@@ -32,7 +32,7 @@ def period(months: int, today: datetime.date) -> tuple[datetime.date, datetime.d
 
 def scope_title(principal) -> str:
     """Whose dashboard this is, in Chinese: the banner, a township, a department or a center."""
-    unit = report.own_unit(principal)
+    unit = units.own_unit(principal)
     if unit is not None:
         return "全旗" if unit.kind == "banner" else unit.name
     center = ServiceCenter.get_or_none(ServiceCenter.id == principal.center_id)
@@ -53,9 +53,9 @@ class OverviewView(RoleGuard, BaseView):
         months = request.args.get("months", type=int)
         months = months if months in PERIODS else 12
         start, end = period(months, today)
-        trend = report.monthly_trend(principal, start, end, today)
-        domains = report.by_domain(principal, start, end, today)
-        said = report.satisfaction(principal, start, end)
+        trend = series.monthly_trend(principal, start, end, today)
+        domains = series.by_domain(principal, start, end, today)
+        said = series.satisfaction(principal, start, end)
         totals = {key: sum(m[key] for m in trend) for key in ("received", "assist", "proxy", "finished",
                                                                "on_time", "late")}
         finished = totals["finished"]
@@ -72,7 +72,7 @@ class OverviewView(RoleGuard, BaseView):
             monthly_svg=charts.monthly_chart(trend), on_time_svg=charts.on_time_chart(trend),
             domain_svg=charts.ranking_chart("按领域受理与办结（件）", domains),
             township_svg=charts.ranking_chart("按苏木乡镇受理与办结（件）",
-                                              report.by_township(principal, start, end, today))
+                                              series.by_township(principal, start, end, today))
             if wide else None,
             satisfaction_svg=charts.satisfaction_chart(said, RATING_LEVELS),
         )

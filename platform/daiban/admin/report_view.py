@@ -21,18 +21,15 @@ from daiban.supervision.report import (
     SUBMISSION_STATUSES,
     QuarterlyFigures,
     ReportRefused,
-    may_submit,
     overview,
-    own_unit,
     quarter_of,
     quarterly_figures,
     submission_of,
     submission_status,
     submission_statuses,
     submit,
-    unit_by_key,
-    units_for,
 )
+from daiban.supervision.units import may_submit, own_unit, unit_by_key, units_for
 
 FIRST_YEAR = 2024  # the years offered in the quarter picker start here
 

@@ -21,7 +21,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from daiban.supervision.ledger import COLUMNS, LedgerRow
 from daiban.supervision.models import ReportSubmission
-from daiban.supervision.report import FIGURES, RATES, QuarterlyFigures, ReportUnit, UnitStatus
+from daiban.supervision.report import FIGURES, RATES, QuarterlyFigures, UnitStatus
+from daiban.supervision.units import ReportUnit
 from daiban.web.pdf import pdf_response
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

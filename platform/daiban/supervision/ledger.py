@@ -4,7 +4,7 @@ The policy asks every level to keep a ledger of its 帮办代办 work. Rows come
 case joined with its center and matter version, with correlated subqueries for its deferred
 materials and latest rating, filtered in SQL and always inside the user's access scope. The
 screen pages by keyset on the primary key (newest first), so a page costs the same however deep;
-the export reads every row. On time follows `cases.service.overdue` (see `report.late_condition`).
+the export reads every row. On time follows `cases.service.overdue` (see `counting.late_condition`).
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ from daiban.models import (
     OrgUnit,
     ServiceCenter,
 )
-from daiban.supervision.models import RATING_LEVELS, Rating
-from daiban.supervision.report import (
+from daiban.supervision.counting import (
+    count_if,
     late_condition,
     on_time_condition,
-    quarter_of,
-    quarter_period,
     township_center_ids,
     township_names_by_center,
 )
+from daiban.supervision.models import RATING_LEVELS, Rating
+from daiban.supervision.report import quarter_of, quarter_period
 
 PAGE_SIZE = 50
 ON_TIME_CHOICES = {"on_time": "未超期", "late": "已超期"}
@@ -270,9 +270,6 @@ def ledger_rows(principal: Principal, flt: LedgerFilter, today: datetime.date,
 
 def ledger_summary(principal: Principal, flt: LedgerFilter, today: datetime.date) -> dict[str, int]:
     """Totals of the filtered ledger: cases, assist, proxy, with a result, late (one COUNT query)."""
-    def count_if(condition):
-        return fn.SUM(peewee.Case(None, ((condition, 1),), 0))
-
     query = _joined(Case.select(fn.COUNT(Case.id), count_if(Case.mode == "assist"),
                                 count_if(Case.mode == "proxy"), count_if(Case.result_on.is_null(False)),
                                 count_if(late_condition(today))))
