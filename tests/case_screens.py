@@ -49,3 +49,24 @@ def open_elderly_case(client, **overrides):
     return client.post("/admin/cases/open/YLFW-0001/", data=elderly_form(**overrides), follow_redirects=True)
 
 
+
+
+def fill_with_demo(password: str = PASSWORD) -> int:
+    """Publish the shipped catalog, create the demo accounts (all with `password`) and six months
+    of demo work; return the number of demo cases."""
+    import datetime
+
+    from daiban.accounts import set_password
+    from daiban.demo import create_demo_accounts, create_demo_activity
+    from daiban.models import User
+    from daiban.publishing import catalog_in_force, compiled
+    from daiban.web import load_reference
+
+    sync_organisation(CATALOG.organisation)
+    publish_catalog(CATALOG, "tester")
+    create_demo_accounts()
+    for user in User.select():
+        set_password(user, password)
+    today = datetime.date.today()
+    matters = {row.code: compiled(row) for row in catalog_in_force(today)}
+    return create_demo_activity(load_reference(str(CONFIG)), matters, today)

@@ -6,15 +6,10 @@ import re
 
 import pytest
 
+from case_screens import fill_with_demo
 from conftest import CONFIG, needs_chromium, quiet_server, screenshot
-from daiban.accounts import set_password
-from daiban.catalog.loader import load_catalog
-from daiban.demo import create_demo_accounts, create_demo_activity
 from daiban.models import Case, User
-from daiban.orgsync import sync_organisation
-from daiban.publishing import catalog_in_force, compiled, publish_catalog
 from daiban.supervision import report
-from daiban.web import load_reference
 
 pytestmark = [pytest.mark.browser, needs_chromium, *quiet_server]
 PASSWORD = "Test-pass-2026"
@@ -39,15 +34,8 @@ def sign_in(page, base, username):
 def test_each_supervising_role_sees_its_own_scope(db_url, db, serve, page):
     from daiban.web import create_app
 
-    catalog = load_catalog(CONFIG).catalog
-    sync_organisation(catalog.organisation)
-    publish_catalog(catalog, "tester")
-    create_demo_accounts()
-    for user in User.select():
-        set_password(user, PASSWORD)
+    assert fill_with_demo(PASSWORD) > 50
     today = datetime.date.today()
-    matters = {row.code: compiled(row) for row in catalog_in_force(today)}
-    assert create_demo_activity(load_reference(str(CONFIG)), matters, today) > 50
     base = serve(create_app({"DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG)}))
     year, quarter = report.quarter_of(today)
 

@@ -5,30 +5,17 @@ import re
 
 import pytest
 
-from case_screens import PASSWORD, signed_in
+from case_screens import PASSWORD, fill_with_demo, signed_in
 from conftest import CONFIG
-from daiban.accounts import set_password
 from daiban.admin.overview_view import period
-from daiban.catalog.loader import load_catalog
-from daiban.demo import create_demo_accounts, create_demo_activity
 from daiban.models import Case, User
-from daiban.orgsync import sync_organisation
-from daiban.publishing import catalog_in_force, compiled, publish_catalog
-from daiban.web import create_app, load_reference
+from daiban.web import create_app
 
 
 @pytest.fixture
 def site(db_url, db, tmp_path):
     """The app with the demo accounts and six months of demo work."""
-    catalog = load_catalog(CONFIG).catalog
-    sync_organisation(catalog.organisation)
-    publish_catalog(catalog, "tester")
-    create_demo_accounts()
-    for user in User.select():
-        set_password(user, PASSWORD)
-    today = datetime.date.today()
-    matters = {row.code: compiled(row) for row in catalog_in_force(today)}
-    create_demo_activity(load_reference(str(CONFIG)), matters, today)
+    fill_with_demo(PASSWORD)
     return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": db_url,
                        "CONFIG_DIR": str(CONFIG), "UPLOAD_DIR": str(tmp_path / "uploads")})
 
