@@ -405,3 +405,15 @@ def test_in_2025_nothing_is_missing(shipped):
 
 def test_in_2027_both_years_are_missing(shipped):
     assert missing_calendar_years(shipped.years, dt.date(2027, 1, 5)) == [2027, 2028]
+
+
+def test_working_days_between_agrees_with_counting_day_by_day(shipped):
+    import random
+
+    rng = random.Random(11)
+    for _ in range(400):
+        start = dt.date(2024, 6, 1) + dt.timedelta(days=rng.randint(0, 1100))
+        end = start + dt.timedelta(days=rng.randint(-5, 800))
+        by_day = sum(1 for k in range(1, (end - start).days + 1)
+                     if shipped.is_workday(start + dt.timedelta(days=k)))
+        assert shipped.working_days_between(start, end) == by_day, (start, end)

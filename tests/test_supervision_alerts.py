@@ -18,7 +18,7 @@ from daiban.cases.service import Result, open_case, transition
 from daiban.catalog.settings import Escalation, SupervisionSettings
 from daiban.cli import main
 from daiban.models import Agent, Case, Department, ServiceCenter, User
-from daiban.supervision.alerts import assess, compute_notifications, queues
+from daiban.supervision.alerts import assess, compute_notifications, queue_counts, queues
 from daiban.supervision.models import Notification
 from daiban.supervision.outbox import (
     MAX_ATTEMPTS,
@@ -140,6 +140,9 @@ def test_queues_follow_each_scope(site):
     def overdue_of(username):
         found = queues(principal(username), D(2026, 10, 8), SETTINGS, CALENDAR, WORKFLOW)
         assert found.due_soon == []
+        # The dashboard's SQL counts agree with the lists.
+        counted = queue_counts(principal(username), D(2026, 10, 8), SETTINGS, CALENDAR, WORKFLOW)
+        assert counted == (len(found.due_soon), len(found.overdue))
         return numbers(found.overdue)
 
     assert overdue_of("village") == {ours.number}  # 红星村 station
@@ -154,8 +157,10 @@ def test_queues_follow_each_scope(site):
 
 def test_a_stopped_clock_is_not_reminded_but_stays_overdue_if_it_was(site):
     case = to_department(new_case(), OPENED)
+    assert queue_counts(principal("village"), D(2026, 9, 28), SETTINGS, CALENDAR, WORKFLOW) == (1, 0)
     step(case, "suspend", "civil", D(2026, 9, 28), note="入户核实")
     assert queues(principal("village"), D(2026, 9, 29), SETTINGS, CALENDAR, WORKFLOW).due_soon == []
+    assert queue_counts(principal("village"), D(2026, 9, 29), SETTINGS, CALENDAR, WORKFLOW) == (0, 0)
     late = to_department(new_case(), OPENED)
     step(late, "suspend", "civil", D(2026, 10, 8), note="入户核实")
     found = queues(principal("village"), D(2026, 10, 20), SETTINGS, CALENDAR, WORKFLOW)

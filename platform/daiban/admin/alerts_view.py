@@ -19,6 +19,7 @@ from daiban.supervision import outbox
 from daiban.supervision.alerts import Alert, queues
 from daiban.supervision.models import NOTIFICATION_KINDS, Notification
 
+LISTED = 300  # cases listed per queue, most urgent first; the ledger filters the rest
 MESSAGES_SHOWN = 200  # the newest; older messages are history nobody pages through
 SCOPE_LABELS = {"own_cases": "本人首问的办件", "center": "本服务中心（站）",
                 "township": "本苏木乡镇及所辖嘎查村", "department": "本部门", "all": "全旗"}
@@ -68,11 +69,13 @@ class AlertsView(RoleGuard, BaseView):
         found = queues(principal, today, ref.supervision, ref.calendar, ref.workflow)
         levels = {e.level: sum(1 for a in found.overdue if a.level == e.level)
                   for e in ref.supervision.escalations}
-        cases = [a.case for a in found.overdue + found.due_soon]
+        # A page lists the most urgent cases; the counts above it cover them all.
+        overdue, due_soon = found.overdue[:LISTED], found.due_soon[:LISTED]
+        cases = [a.case for a in overdue + due_soon]
         return self.render(
             "admin/supervision/alerts.html", today=today, settings=ref.supervision, levels=levels,
-            overdue=grouped(found.overdue, principal.scope),
-            due_soon=grouped(found.due_soon, principal.scope),
+            overdue=grouped(overdue, principal.scope),
+            due_soon=grouped(due_soon, principal.scope), listed=LISTED,
             overdue_count=len(found.overdue), due_soon_count=len(found.due_soon),
             scope_label=SCOPE_LABELS.get(principal.scope, principal.scope),
             names=matter_names({c.matter_code for c in cases}), modes=MODE_LABELS,

@@ -16,7 +16,7 @@ from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal
 from daiban.models import ServiceCenter
 from daiban.supervision import charts, series, units
-from daiban.supervision.alerts import queues
+from daiban.supervision.alerts import queue_counts
 from daiban.supervision.models import RATING_LEVELS, Rectification
 
 PERIODS = {6: "近 6 个月", 12: "近 12 个月", 24: "近 24 个月"}
@@ -61,14 +61,14 @@ class OverviewView(RoleGuard, BaseView):
         finished = totals["finished"]
         totals["on_time_rate"] = round(100 * totals["on_time"] / finished, 1) if finished else None
         wide = principal.scope == "all"
-        now = queues(principal, today, ref.supervision, ref.calendar, ref.workflow)
+        due_soon, overdue = queue_counts(principal, today, ref.supervision, ref.calendar, ref.workflow)
         open_rectifications = (scoped(Rectification.select(), Rectification, principal)
                                .where(Rectification.status.in_(("open", "appealed", "appeal_rejected")))
                                .count())
         return self.render(
             "admin/supervision/overview.html", title=scope_title(principal), months=months,
-            periods=PERIODS, start=start, end=end, totals=totals, said=said, overdue=len(now.overdue),
-            due_soon=len(now.due_soon), open_rectifications=open_rectifications,
+            periods=PERIODS, start=start, end=end, totals=totals, said=said, overdue=overdue,
+            due_soon=due_soon, open_rectifications=open_rectifications,
             monthly_svg=charts.monthly_chart(trend), on_time_svg=charts.on_time_chart(trend),
             domain_svg=charts.ranking_chart("按领域受理与办结（件）", domains),
             township_svg=charts.ranking_chart("按苏木乡镇受理与办结（件）",

@@ -149,7 +149,17 @@ class WorkCalendar:
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """The number of working days in (start, end]; 0 when ``end`` is not after ``start``."""
         start, end = _plain(start), _plain(end)
-        return sum(1 for day in _days(start + _ONE_DAY, end) if self.is_workday(day))
+        if end <= start:
+            return 0
+        # Monday–Friday by arithmetic, then the listed days inside the range corrected one by
+        # one: a few dozen a year, so a case overdue for years costs no more than one due today.
+        days = (end - start).days
+        count = days // 7 * 5 + sum(1 for k in range(1, days % 7 + 1)
+                                    if (start + dt.timedelta(days=k)).weekday() < 5)
+        count -= sum(1 for day in self._holidays if start < day <= end and day.weekday() < 5)
+        count += sum(1 for day in self._adjusted
+                     if start < day <= end and day.weekday() >= 5 and day not in self._holidays)
+        return count
 
     def due_date(self, start: dt.date, limit: TimeLimit | None) -> DueDate | None:
         """The last day of ``limit`` counted from ``start``, or None when there is no limit."""

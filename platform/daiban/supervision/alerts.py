@@ -19,6 +19,7 @@ from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.settings import Escalation, SupervisionSettings
 from daiban.catalog.workflow import Workflow
 from daiban.models import Case, Handoff, MatterVersion, ServiceCenter, User
+from daiban.supervision.counting import late_condition
 from daiban.supervision.models import Rectification
 from daiban.supervision.outbox import enqueue
 
@@ -70,19 +71,35 @@ def candidate_cases(today: datetime.date, settings: SupervisionSettings, calenda
                     workflow: Workflow, principal: Principal | None = None) -> list[Case]:
     """Unfinished cases without a result, due on or before the due-soon horizon (in the principal's
     scope when one is given): the only ones that can be due soon or overdue."""
-    horizon = calendar.add_working_days(today, settings.due_soon_working_days).on
-    finals = [s.id for s in workflow.states if workflow.is_final(s.id)]
-    query = (Case.select(Case, User, ServiceCenter)
+    query = (_candidates(Case.select(Case, User, ServiceCenter), today, settings, calendar, workflow,
+                         principal)
              .join(User, on=Case.first_agent)
              .switch(Case).join(ServiceCenter, on=Case.center)
-             .where(Case.status.not_in(finals) & Case.result_on.is_null() & Case.due_on.is_null(False)
-                    & (Case.due_on <= horizon))
              .order_by(Case.due_on, Case.id))
+    return list(query)
+
+
+def _candidates(query, today, settings, calendar, workflow, principal):
+    horizon = calendar.add_working_days(today, settings.due_soon_working_days).on
+    finals = [s.id for s in workflow.states if workflow.is_final(s.id)]
+    query = query.where(Case.status.not_in(finals) & Case.result_on.is_null() & Case.due_on.is_null(False)
+                        & (Case.due_on <= horizon))
     if principal is not None:
         query = scoped(query, Case, principal)
         if principal.scope == "department":
             query = query.where(_department_condition(principal))
-    return list(query)
+    return query
+
+
+def queue_counts(principal: Principal, today: datetime.date, settings: SupervisionSettings,
+                 calendar: WorkCalendar, workflow: Workflow) -> tuple[int, int]:
+    """How many cases of the principal's scope are due soon and overdue on `today`, counted in SQL
+    by the same rules as `assess` (for dashboards, where the lists themselves are not shown)."""
+    base = _candidates(Case.select(Case.id), today, settings, calendar, workflow, principal)
+    late = base.where(late_condition(today)).count()
+    # Not late, clock running, due within the horizon: what `assess` reports as due soon.
+    soon = base.where(~late_condition(today) & Case.clock_stopped_on.is_null()).count()
+    return soon, late
 
 
 def assess(case: Case, today: datetime.date, settings: SupervisionSettings,
