@@ -32,6 +32,7 @@ test: install lint
 
 bench: install
 	$(BIN)/python benchmarks/admin_lists.py 200000
+	$(BIN)/python benchmarks/supervision.py 200000
 
 clean-db:
 	rm -f var/daiban.sqlite3 var/daiban.sqlite3-wal var/daiban.sqlite3-shm

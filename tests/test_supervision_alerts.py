@@ -18,7 +18,13 @@ from daiban.cases.service import Result, open_case, transition
 from daiban.catalog.settings import Escalation, SupervisionSettings
 from daiban.cli import main
 from daiban.models import Agent, Case, Department, ServiceCenter, User
-from daiban.supervision.alerts import assess, compute_notifications, queue_counts, queues
+from daiban.supervision.alerts import (
+    assess,
+    compute_notifications,
+    queue_counts,
+    queue_summary,
+    queues,
+)
 from daiban.supervision.models import Notification
 from daiban.supervision.outbox import (
     MAX_ATTEMPTS,
@@ -143,6 +149,9 @@ def test_queues_follow_each_scope(site):
         # The dashboard's SQL counts agree with the lists.
         counted = queue_counts(principal(username), D(2026, 10, 8), SETTINGS, CALENDAR, WORKFLOW)
         assert counted == (len(found.due_soon), len(found.overdue))
+        summary = queue_summary(principal(username), D(2026, 10, 8), SETTINGS, CALENDAR, WORKFLOW)
+        assert (summary.due_soon_count, summary.overdue_count) == counted
+        assert summary.queues == found  # the same alerts in the same order
         return numbers(found.overdue)
 
     assert overdue_of("village") == {ours.number}  # 红星村 station
@@ -343,3 +352,15 @@ def test_open_rectifications_are_reminded_near_and_after_their_deadline(site):
     assert late.rectifications == 2  # the agent and the bureau
     assert {n.recipient.username for n in Notification.select().where(
         Notification.title.contains("已超过整改期限"))} == {"village", "bureau"}
+
+
+def test_the_summary_counts_every_case_and_lists_the_most_urgent(site):
+    early = new_case("village", opened=D(2026, 9, 1))
+    later = new_case("village", opened=D(2026, 9, 16))
+    soon = new_case("village", opened=D(2026, 9, 30))
+    day = D(2026, 10, 15)
+    full = queues(principal("bureau"), day, SETTINGS, CALENDAR, WORKFLOW)
+    summary = queue_summary(principal("bureau"), day, SETTINGS, CALENDAR, WORKFLOW, listed=1)
+    assert summary.overdue_count == len(full.overdue) == 2
+    assert [a.case.id for a in summary.queues.overdue] == [early.id]  # the most overdue only
+    assert summary.levels == {1: 0, 2: 2} and soon.due_on > day and later.id != early.id

@@ -16,7 +16,7 @@ from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal
 from daiban.admin.case_view import MODE_LABELS, matter_names
 from daiban.supervision import outbox
-from daiban.supervision.alerts import Alert, queues
+from daiban.supervision.alerts import Alert, queue_summary
 from daiban.supervision.models import NOTIFICATION_KINDS, Notification
 
 LISTED = 300  # cases listed per queue, most urgent first; the ledger filters the rest
@@ -66,17 +66,14 @@ class AlertsView(RoleGuard, BaseView):
         ref = current_app.extensions["daiban"]
         principal = current_principal()
         today = datetime.date.today()
-        found = queues(principal, today, ref.supervision, ref.calendar, ref.workflow)
-        levels = {e.level: sum(1 for a in found.overdue if a.level == e.level)
-                  for e in ref.supervision.escalations}
-        # A page lists the most urgent cases; the counts above it cover them all.
-        overdue, due_soon = found.overdue[:LISTED], found.due_soon[:LISTED]
+        summary = queue_summary(principal, today, ref.supervision, ref.calendar, ref.workflow, LISTED)
+        overdue, due_soon = summary.queues.overdue, summary.queues.due_soon
         cases = [a.case for a in overdue + due_soon]
         return self.render(
-            "admin/supervision/alerts.html", today=today, settings=ref.supervision, levels=levels,
+            "admin/supervision/alerts.html", today=today, settings=ref.supervision, levels=summary.levels,
             overdue=grouped(overdue, principal.scope),
             due_soon=grouped(due_soon, principal.scope), listed=LISTED,
-            overdue_count=len(found.overdue), due_soon_count=len(found.due_soon),
+            overdue_count=summary.overdue_count, due_soon_count=summary.due_soon_count,
             scope_label=SCOPE_LABELS.get(principal.scope, principal.scope),
             names=matter_names({c.matter_code for c in cases}), modes=MODE_LABELS,
             workflow=ref.workflow, unread=self._unread(),

@@ -91,6 +91,53 @@ def _candidates(query, today, settings, calendar, workflow, principal):
     return query
 
 
+@dataclass(frozen=True)
+class QueueSummary:
+    """A scope's queues for a page: the counts over every case, the most urgent cases in full."""
+
+    due_soon_count: int
+    overdue_count: int
+    levels: dict[int, int]  # escalation level -> overdue cases at that level
+    queues: Queues  # at most `listed` alerts each, most urgent first
+
+
+def queue_summary(principal: Principal, today: datetime.date, settings: SupervisionSettings,
+                  calendar: WorkCalendar, workflow: Workflow, listed: int = 300) -> QueueSummary:
+    """Count every due-soon and overdue case of the scope (and each escalation level) from three
+    columns per case, then load only the `listed` most urgent of each queue as full alerts."""
+    rows = _candidates(Case.select(Case.id, Case.due_on, Case.clock_stopped_on), today, settings,
+                       calendar, workflow, principal).tuples()
+    judged: dict[tuple, tuple[int, bool]] = {}  # (due_on, clock day) -> (days left, overdue)
+    soon, late = [], []
+    for case_id, due_on, stopped_on in rows:
+        day = stopped_on or today  # no result and not closed: the clock stands there or runs
+        if (due_on, day) not in judged:
+            left = (calendar.working_days_between(day, due_on) if day <= due_on
+                    else -calendar.working_days_between(due_on, day))
+            judged[due_on, day] = (left, day > due_on)
+        left, is_late = judged[due_on, day]
+        if is_late:
+            late.append((left, due_on, case_id))
+        elif stopped_on is None and left <= settings.due_soon_working_days:
+            soon.append((-left, due_on, case_id))  # sorted below: fewest days left first
+    levels = {e.level: 0 for e in settings.escalations}
+    for left, _, _ in late:
+        reached = settings.escalation(max(0, -left))
+        if reached is not None:
+            levels[reached.level] += 1
+    late.sort(key=lambda r: (r[0], r[1], r[2]))  # most working days overdue first
+    soon.sort(key=lambda r: (-r[0], r[2]))
+    wanted = [r[2] for r in late[:listed]] + [r[2] for r in soon[:listed]]
+    loaded = {c.id: c for c in (Case.select(Case, User, ServiceCenter).join(User, on=Case.first_agent)
+                                .switch(Case).join(ServiceCenter, on=Case.center)
+                                .where(Case.id.in_(wanted)))}
+    alerts = {cid: assess(loaded[cid], today, settings, calendar) for cid in wanted if cid in loaded}
+    return QueueSummary(
+        len(soon), len(late), levels,
+        Queues([alerts[r[2]] for r in soon[:listed] if alerts.get(r[2])],
+               [alerts[r[2]] for r in late[:listed] if alerts.get(r[2])]))
+
+
 def queue_counts(principal: Principal, today: datetime.date, settings: SupervisionSettings,
                  calendar: WorkCalendar, workflow: Workflow) -> tuple[int, int]:
     """How many cases of the principal's scope are due soon and overdue on `today`, counted in SQL
