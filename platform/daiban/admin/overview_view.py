@@ -54,7 +54,8 @@ class OverviewView(RoleGuard, BaseView):
         months = months if months in PERIODS else 12
         start, end = period(months, today)
         trend = series.monthly_trend(principal, start, end, today)
-        domains = series.by_domain(principal, start, end, today)
+        grid = series.period_grid(principal, start, end, today)  # shared by the two rankings
+        domains = series.by_domain(principal, start, end, today, grid=grid)
         said = series.satisfaction(principal, start, end)
         totals = {key: sum(m[key] for m in trend) for key in ("received", "assist", "proxy", "finished",
                                                                "on_time", "late")}
@@ -72,7 +73,7 @@ class OverviewView(RoleGuard, BaseView):
             monthly_svg=charts.monthly_chart(trend), on_time_svg=charts.on_time_chart(trend),
             domain_svg=charts.ranking_chart("按领域受理与办结（件）", domains),
             township_svg=charts.ranking_chart("按苏木乡镇受理与办结（件）",
-                                              series.by_township(principal, start, end, today))
+                                              series.by_township(principal, start, end, today, grid=grid))
             if wide else None,
             satisfaction_svg=charts.satisfaction_chart(said, RATING_LEVELS),
         )

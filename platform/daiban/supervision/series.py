@@ -28,7 +28,10 @@ from daiban.supervision.models import RATING_LEVELS
 from daiban.supervision.units import ReportUnit, report_units
 
 
-def _period_grid(scope, start, end, today):
+def period_grid(scope: ReportUnit | Principal | None, start: datetime.date, end: datetime.date,
+                today: datetime.date | None = None):
+    """The scope's cases of the period counted per center and matter version: what `by_domain` and
+    `by_township` fold, computed once when a page shows both."""
     as_of = today or datetime.date.today()
     return case_grid(case_condition(scope), start, end, as_of)
 
@@ -73,21 +76,23 @@ def _domain_names() -> dict[str, str]:
 
 
 def by_domain(scope: ReportUnit | Principal | None, start: datetime.date, end: datetime.date,
-              today: datetime.date | None = None) -> list[dict]:
-    """Cases received and finished per service domain (领域), largest first."""
+              today: datetime.date | None = None, grid=None) -> list[dict]:
+    """Cases received and finished per service domain (领域), largest first (from `grid` when given)."""
     ref = Reference.load()
-    folded = fold([_period_grid(scope, start, end, today)], lambda key: ref.unit_code("domain", key))
+    grid = grid if grid is not None else period_grid(scope, start, end, today)
+    folded = fold([grid], lambda key: ref.unit_code("domain", key))
     names = _domain_names()
     rows = [{"domain": d, "name": names.get(d, d), **_with_rates(c)} for d, c in folded.items()]
     return sorted(rows, key=lambda r: (-r["received"], r["domain"]))
 
 
 def by_township(scope: ReportUnit | Principal | None, start: datetime.date, end: datetime.date,
-                today: datetime.date | None = None) -> list[dict]:
-    """Cases received and finished per township (every township listed), then the banner's own centers."""
+                today: datetime.date | None = None, grid=None) -> list[dict]:
+    """Cases received and finished per township (every township listed), then the banner's own
+    centers (from `grid` when given)."""
     ref = Reference.load()
-    folded = fold([_period_grid(scope, start, end, today)],
-                  lambda key: ref.township_of_center.get(key[0], ""))
+    grid = grid if grid is not None else period_grid(scope, start, end, today)
+    folded = fold([grid], lambda key: ref.township_of_center.get(key[0], ""))
     rows = [{"code": u.code, "name": u.name, **_with_rates(folded.get(u.code, Counter()))}
             for u in report_units("township")]
     if folded.get(""):
