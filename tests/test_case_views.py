@@ -232,3 +232,11 @@ def test_a_department_sees_the_legs_sent_to_it_in_its_queue(site):
     page = signed_in(site, "liaison").get("/admin/cases/queue/").get_data(as_text=True)
     assert "待办队列 · " + civil.name in page and case.number in page and "已转出" in page
     assert case.number not in signed_in(site, "liaison2").get("/admin/cases/queue/").get_data(as_text=True)
+
+
+def test_a_case_out_of_scope_is_not_found_with_a_way_back_to_the_admin(site):
+    open_elderly_case(signed_in(site, "village"))
+    response = signed_in(site, "other").get(f"/admin/cases/{Case.get().id}/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "不在您的数据范围内" in page and 'href="/admin/"' in page
+    assert "返回事项目录" in site.test_client().get("/matters/NOPE-0001").get_data(as_text=True)

@@ -90,5 +90,11 @@ def notice_pdf(code: str):
 @bp.app_errorhandler(404)
 def not_found(_error):
     """A Chinese page for unknown addresses and matters not in force."""
+    if request.path.startswith("/admin/"):
+        # Records outside the user's scope are "not found" too (never "forbidden": that would
+        # confirm they exist); point back to the admin, not to the public catalog.
+        message = "该记录不存在，或不在您的数据范围内。"
+        return render_template("error.html", title="没有找到", message=message,
+                               back=("返回管理平台", url_for("admin.index"))), 404
     message = "该页面或事项不存在，或已不在有效期内。"
     return render_template("error.html", title="没有找到", message=message), 404
