@@ -331,6 +331,11 @@ class Case(BaseModel):
         """The intake form as stored (ID numbers and phones sealed; see cases.personal)."""
         return json.loads(self.values or "{}")
 
+    def pinned_version(self) -> MatterVersion | None:
+        """The published matter version the case was opened under (None if it was never published)."""
+        return MatterVersion.get_or_none((MatterVersion.code == self.matter_code)
+                                         & (MatterVersion.version == self.matter_version))
+
     def save(self, *args, **kwargs):
         """Refuse: cases change only through daiban.cases.service (locking, events, clock)."""
         raise ImmutableRecordError("办件只能通过 daiban.cases.service 新建和流转")

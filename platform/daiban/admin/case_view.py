@@ -300,8 +300,7 @@ class CaseView(RoleGuard, BaseView):
             abort(403)
 
     def _departments_of(self, case: Case) -> list:
-        row = MatterVersion.get_or_none((MatterVersion.code == case.matter_code)
-                                        & (MatterVersion.version == case.matter_version))
+        row = case.pinned_version()
         if row is None:
             return []
         matter = compiled(row)
@@ -310,8 +309,7 @@ class CaseView(RoleGuard, BaseView):
         return [found[c] for c in codes if c in found]
 
     def _matter_of(self, case: Case):
-        row = MatterVersion.get_or_none((MatterVersion.code == case.matter_code)
-                                        & (MatterVersion.version == case.matter_version))
+        row = case.pinned_version()
         if row is None:
             abort(404)
         return compiled(row)

@@ -25,7 +25,7 @@ from daiban.cases import personal
 from daiban.cases.materials import acting_user, refuse_if_closed
 from daiban.cases.service import Actor, CaseConflict, CaseError, _write_transaction
 from daiban.catalog.model import Matter as CompiledMatter
-from daiban.models import COMMISSION_KINDS, Case, Commission, Department, MatterVersion, User
+from daiban.models import COMMISSION_KINDS, Case, Commission, Department, User
 
 MANDATES = ("commission", "renewal")  # the kinds that give the agent a mandate
 MAX_VALID_DAYS = 365
@@ -95,8 +95,7 @@ def _matter_name(case: Case, matter: CompiledMatter | None) -> tuple[str, str | 
             raise CommissionRefused(f"办件 {case.number} 办理的是 {case.matter_code}，不是 {matter.code}")
         unit = Department.get_or_none(Department.code == matter.responsible_unit)
         return matter.name, unit.name if unit else None
-    row = MatterVersion.get_or_none((MatterVersion.code == case.matter_code)
-                                    & (MatterVersion.version == case.matter_version))
+    row = case.pinned_version()
     if row is None:
         return case.matter_code, None
     unit = Department.get_or_none(Department.code == row.responsible_unit)

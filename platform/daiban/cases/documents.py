@@ -19,7 +19,7 @@ from daiban.cases import materials, personal
 from daiban.cases.service import RESULT_DECISIONS
 from daiban.catalog.model import CHANNEL_LABELS
 from daiban.catalog.workflow import Workflow
-from daiban.models import Case, CaseEvent, Commission, Department, MatterVersion
+from daiban.models import Case, CaseEvent, Commission, Department
 
 TITLES = {
     "acceptance_slip": "帮办代办受理单",
@@ -77,8 +77,7 @@ def _matter(case: Case) -> tuple[str, str, str]:
     """The matter's name, its promised limit in words and its responsible unit's name."""
     from daiban.publishing import compiled  # publishing imports the web-free catalog only
 
-    row = MatterVersion.get_or_none((MatterVersion.code == case.matter_code)
-                                    & (MatterVersion.version == case.matter_version))
+    row = case.pinned_version()
     if row is None:
         return case.matter_code, "", ""
     matter = compiled(row)

@@ -11,7 +11,7 @@ import datetime
 from flask import Blueprint, current_app, render_template, request
 
 from daiban.cases.service import CaseError
-from daiban.models import Case, MatterVersion
+from daiban.models import Case
 from daiban.supervision.models import RATING_INDICATORS, RATING_LEVELS, Rectification
 from daiban.supervision.ratings import Given, open_link, rate_by_link
 
@@ -21,8 +21,7 @@ bp = Blueprint("rating", __name__)
 def _page(case=None, error=None, status=200):
     name = ""
     if case is not None:
-        row = MatterVersion.get_or_none((MatterVersion.code == case.matter_code)
-                                        & (MatterVersion.version == case.matter_version))
+        row = case.pinned_version()
         name = row.name if row else case.matter_code
     return render_template("rating/rate.html", case=case, error=error, matter_name=name,
                            levels=sorted(RATING_LEVELS.items(), reverse=True),
