@@ -13,7 +13,7 @@ from flask import abort, current_app, flash, redirect, request
 from flask_admin import BaseView, expose
 
 from daiban.access import scoped
-from daiban.admin.base import RoleGuard, current_principal
+from daiban.admin.base import RoleGuard, current_principal, in_scope_or_404
 from daiban.admin.case_view import MODE_LABELS, matter_names
 from daiban.supervision import outbox
 from daiban.supervision.alerts import Alert, queue_summary
@@ -91,10 +91,7 @@ class AlertsView(RoleGuard, BaseView):
     def read(self, message_id: int):
         """Mark one of my messages read."""
         principal = current_principal()
-        message = scoped(Notification.select(), Notification, principal).where(
-            Notification.id == message_id).first()
-        if message is None:
-            abort(404)
+        message = in_scope_or_404(Notification, message_id)
         outbox.mark_read(principal.user_id, [message.id])
         return redirect(request.referrer or self.get_url(".messages"))
 

@@ -36,6 +36,15 @@ def current_principal():
     return None
 
 
+def in_scope_or_404(model, record_id: int):
+    """The record of `model` with this id if the signed-in user's scope covers it; 404 otherwise
+    (never 403: that would tell the user the record exists)."""
+    record = scoped(model.select(), model, current_principal()).where(model.id == record_id).first()
+    if record is None:
+        abort(404)
+    return record
+
+
 class ScopedAjaxLoader(QueryAjaxModelLoader):
     """Ajax lookups that only offer records inside the user's scope."""
 

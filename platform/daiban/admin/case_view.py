@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from daiban import audit
 from daiban.access import scoped
-from daiban.admin.base import RoleGuard, current_principal
+from daiban.admin.base import RoleGuard, current_principal, in_scope_or_404
 from daiban.admin.rating_view import AGENT_CHANNELS
 from daiban.cases import commission, documents, materials, personal, relay, uploads
 from daiban.cases.service import (
@@ -134,10 +134,7 @@ class CaseView(RoleGuard, BaseView):
         return scoped(Case.select(), Case, current_principal())
 
     def _case(self, case_id: int) -> Case:
-        case = self._cases().where(Case.id == case_id).first()
-        if case is None:
-            abort(404)
-        return case
+        return in_scope_or_404(Case, case_id)
 
     @expose("/")
     def index(self):
@@ -174,9 +171,9 @@ class CaseView(RoleGuard, BaseView):
         ref = self._ref()
         today = datetime.date.today()
         user = current_user.user
-        legs = [h for h in relay.incoming(user)
-                if self._cases().where(Case.id == h.case_id).exists()]  # within scope only
-        cases = {c.id: c for c in Case.select().where(Case.id.in_([h.case_id for h in legs]))}
+        legs = relay.incoming(user)
+        cases = {c.id: c for c in self._cases().where(Case.id.in_([h.case_id for h in legs]))}
+        legs = [h for h in legs if h.case_id in cases]  # within scope only
         rows = [(h, cases[h.case_id], overdue(cases[h.case_id], today),
                  working_days_left(cases[h.case_id], today, ref.calendar)) for h in legs]
         rows.sort(key=lambda row: (not row[2], row[0].id))  # overdue first, then oldest

@@ -13,7 +13,7 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from daiban.access import scoped
-from daiban.admin.base import RoleGuard, current_principal
+from daiban.admin.base import RoleGuard, current_principal, in_scope_or_404
 from daiban.cases.service import CaseError
 from daiban.models import Case
 from daiban.supervision import rectification as rect
@@ -42,9 +42,7 @@ class RatingView(RoleGuard, BaseView):
         return False
 
     def _case(self, case_id: int) -> Case:
-        case = scoped(Case.select(), Case, current_principal()).where(Case.id == case_id).first()
-        if case is None:
-            abort(404)
+        case = in_scope_or_404(Case, case_id)
         if not self.allowed("create"):
             abort(403)
         return case
@@ -90,10 +88,7 @@ class RectificationView(RoleGuard, BaseView):
         return scoped(Rectification.select(), Rectification, current_principal())
 
     def _one(self, rectification_id: int) -> Rectification:
-        row = self._rows().where(Rectification.id == rectification_id).first()
-        if row is None:
-            abort(404)
-        return row
+        return in_scope_or_404(Rectification, rectification_id)
 
     @expose("/")
     def index(self):

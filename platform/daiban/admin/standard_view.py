@@ -15,7 +15,7 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from daiban.access import scoped
-from daiban.admin.base import RoleGuard, current_principal
+from daiban.admin.base import RoleGuard, current_principal, in_scope_or_404
 from daiban.catalog.model import LEVEL_LABELS
 from daiban.models import OrgUnit, ServiceCenter
 from daiban.supervision.models import STANDARD_ITEMS, CenterAssessment
@@ -51,10 +51,7 @@ class StandardView(RoleGuard, BaseView):
         return scoped(ServiceCenter.select(), ServiceCenter, current_principal())
 
     def _center(self, center_id: int) -> ServiceCenter:
-        center = self._centers().where(ServiceCenter.id == center_id).first()
-        if center is None:
-            abort(404)
-        return center
+        return in_scope_or_404(ServiceCenter, center_id)
 
     def _townships(self):
         """Townships with a center in the user's scope, for the filter."""
@@ -133,9 +130,8 @@ class StandardView(RoleGuard, BaseView):
     @expose("/evidence/<int:assessment_id>")
     def evidence(self, assessment_id: int):
         """The photo of a finding, to a user who may see its center."""
-        finding = scoped(CenterAssessment.select(), CenterAssessment, current_principal()).where(
-            CenterAssessment.id == assessment_id).first()
-        if finding is None or not finding.evidence_sha256:
+        finding = in_scope_or_404(CenterAssessment, assessment_id)
+        if not finding.evidence_sha256:
             abort(404)
         try:
             data = open_evidence(finding, Path(current_app.config["UPLOAD_DIR"]))
