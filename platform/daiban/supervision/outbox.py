@@ -113,20 +113,24 @@ class Delivery:
     failed: int = 0
 
 
-def pending(channels: Iterable[str]):
-    """Messages of these channels not yet delivered and not given up on, oldest first."""
-    return (Notification.select()
-            .where(Notification.sent_at.is_null() & Notification.channel.in_(list(channels))
-                   & (Notification.attempts < MAX_ATTEMPTS))
-            .order_by(Notification.id))
+def pending(channels: Iterable[str], key: str | None = None):
+    """Messages of these channels (with this key, when given) not yet delivered and not given up
+    on, oldest first."""
+    query = (Notification.select()
+             .where(Notification.sent_at.is_null() & Notification.channel.in_(list(channels))
+                    & (Notification.attempts < MAX_ATTEMPTS))
+             .order_by(Notification.id))
+    return query if key is None else query.where(Notification.key == key)
 
 
 def deliver_pending(senders: Iterable[Sender],
-                    progress: Callable[[Notification], None] | None = None) -> Delivery:
-    """Deliver every pending message of the senders' channels, each at most once; count sent and failed."""
+                    progress: Callable[[Notification], None] | None = None,
+                    key: str | None = None) -> Delivery:
+    """Deliver every pending message of the senders' channels (only those with `key`, when given),
+    each at most once; count sent and failed."""
     by_channel = {s.channel: s for s in senders}
     sent = failed = 0
-    for message in list(pending(by_channel)):
+    for message in list(pending(by_channel, key)):
         this = Notification.id == message.id
         # Claim the row first: a delivery running at the same time then finds it taken and skips it.
         claimed = (Notification.update(attempts=Notification.attempts + 1)

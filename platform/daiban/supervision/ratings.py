@@ -114,7 +114,7 @@ def _insert(case: Case, given: Given, channel: str, visit: int, recorded_by: Use
             rating=rating_id, case=case.id, responsible=case.first_agent_id, center=case.center_id,
             status="open", opened_on=today, due_on=due.on, due_provisional=due.provisional).execute()
         level = RATING_LEVELS[given.level]
-        outbox.enqueue(f"rectification:{rectification_id}", "rectification", case.first_agent_id,
+        outbox.enqueue(_message_key(rectification_id), "rectification", case.first_agent_id,
                        f"差评整改：办件 {case.number}（{level}）",
                        f"群众对办件 {case.number} 评价为“{level}”。请回访群众、落实整改并答复，"
                        f"整改期限 {due.on}。" + (f"群众意见：{given.comment}" if given.comment else ""),
@@ -122,9 +122,15 @@ def _insert(case: Case, given: Given, channel: str, visit: int, recorded_by: Use
     return Rating.get_by_id(rating_id)
 
 
-def _deliver_in_app() -> None:
-    """Show queued in-app messages at once (the alerts command delivers the rest on its rounds)."""
-    outbox.deliver_pending([outbox.InAppSender()])
+def _message_key(rectification_id: int) -> str:
+    return f"rectification:{rectification_id}"
+
+
+def _deliver_in_app(rating: Rating) -> None:
+    """Show a bad rating's in-app message at once; other queued messages wait for the alerts run."""
+    if rating.bad:
+        rectification = Rectification.get(Rectification.rating == rating.id)
+        outbox.deliver_pending([outbox.InAppSender()], key=_message_key(rectification.id))
 
 
 def _nested():
@@ -149,7 +155,7 @@ def record_rating(case: Case, given: Given, channel: str, recorded_by: User, tod
             raise RatingRefused(f"评价日期 {today} 早于受理日期 {current.accepted_on}")
         rating = _insert(current, given, channel, visit or next_visit(current), recorded_by, today,
                          settings, calendar)
-    _deliver_in_app()
+    _deliver_in_app(rating)
     audit.record("create", recorded_by.username, roles=recorded_by.roles, object_type="rating",
                  object_id=current.number,
                  summary=f"登记评价：{rating.level_label}（{rating.channel_label}）")
@@ -206,7 +212,7 @@ def rate_by_link(token: str, given: Given, today: datetime.date, settings: Super
             raise RatingRefused("该评价链接已使用，感谢您的评价")
         case = Case.get_by_id(link.case_id)
         rating = _insert(case, given, "link", link.visit, None, today, settings, calendar)
-    _deliver_in_app()
+    _deliver_in_app(rating)
     audit.record("create", "citizen", object_type="rating", object_id=case.number,
                  summary=f"群众通过评价链接评价：{rating.level_label}")
     return rating
