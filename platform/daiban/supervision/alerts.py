@@ -102,9 +102,10 @@ class QueueSummary:
 
 
 def queue_summary(principal: Principal, today: datetime.date, settings: SupervisionSettings,
-                  calendar: WorkCalendar, workflow: Workflow, listed: int = 300) -> QueueSummary:
+                  calendar: WorkCalendar, workflow: Workflow, listed: int | None = 300) -> QueueSummary:
     """Count every due-soon and overdue case of the scope (and each escalation level) from three
-    columns per case, then load only the `listed` most urgent of each queue as full alerts."""
+    columns per case, then load only the `listed` most urgent of each queue (None: all) as full
+    alerts."""
     rows = _candidates(Case.select(Case.id, Case.due_on, Case.clock_stopped_on), today, settings,
                        calendar, workflow, principal).tuples()
     judged: dict[tuple, tuple[int, bool]] = {}  # (due_on, clock day) -> (days left, overdue)
@@ -165,15 +166,8 @@ def assess(case: Case, today: datetime.date, settings: SupervisionSettings,
 
 def queues(principal: Principal, today: datetime.date, settings: SupervisionSettings,
            calendar: WorkCalendar, workflow: Workflow) -> Queues:
-    """The due-soon and overdue cases in the principal's scope on `today`."""
-    due_soon, late = [], []
-    for case in candidate_cases(today, settings, calendar, workflow, principal):
-        alert = assess(case, today, settings, calendar)
-        if alert is not None:
-            (late if alert.is_overdue else due_soon).append(alert)
-    late.sort(key=lambda a: (-a.overdue_days, a.case.due_on, a.case.id))
-    due_soon.sort(key=lambda a: (a.days_left, a.case.id))
-    return Queues(due_soon, late)
+    """Every due-soon and overdue case in the principal's scope on `today`, most urgent first."""
+    return queue_summary(principal, today, settings, calendar, workflow, listed=None).queues
 
 
 # --- recipients ----------------------------------------------------------------------------------
