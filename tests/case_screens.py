@@ -41,7 +41,7 @@ def make_site(db_url, upload_dir):
 
 def signed_in(app, username):
     client = app.test_client()
-    client.post("/login", data={"username": username, "password": PASSWORD})
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
     return client
 
 

@@ -179,6 +179,15 @@ def page():
         browser.close()
 
 
+def sign_in(page, base: str, username: str, password: str = "Test-pass-2026") -> None:
+    """Sign in through the login page in the browser and wait for the admin."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/**")
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under test-artifacts/ and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -8,7 +8,7 @@ the village agent returns the materials, records the follow-up and closes the ca
 
 import pytest
 
-from conftest import CONFIG, TODAY, needs_chromium, quiet_server, screenshot
+from conftest import CONFIG, TODAY, needs_chromium, quiet_server, screenshot, sign_in
 from daiban.accounts import create_user
 from daiban.catalog.loader import load_catalog
 from daiban.models import Case, Department, ServiceCenter
@@ -17,14 +17,6 @@ from daiban.publishing import publish_catalog
 
 pytestmark = [pytest.mark.browser, needs_chromium, *quiet_server]
 PASSWORD = "Test-pass-2026"
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/**")
 
 
 def sign_out(page):

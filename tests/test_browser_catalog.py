@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from conftest import CONFIG, TODAY, needs_chromium, quiet_server, screenshot
+from conftest import CONFIG, TODAY, needs_chromium, quiet_server, screenshot, sign_in
 from daiban.accounts import create_user
 from daiban.catalog.loader import load_catalog
 from daiban.models import ServiceCenter
@@ -32,14 +32,6 @@ def server(db_url, db, serve):
 
 def shot(page, name):
     screenshot(page, name)
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/**")
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from case_screens import fill_with_demo
-from conftest import CONFIG, needs_chromium, quiet_server, screenshot
+from conftest import CONFIG, needs_chromium, quiet_server, screenshot, sign_in
 from daiban.models import Case, User
 from daiban.supervision import report
 
@@ -20,14 +20,6 @@ ROLES = {
     "township_agent": ("音德尔镇", "yinde-er"),
     "liaison": (None, None),  # the department's name, read from the database
 }
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/**")
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

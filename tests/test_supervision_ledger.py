@@ -9,6 +9,7 @@ import io
 import openpyxl
 import pytest
 
+from case_screens import signed_in
 from conftest import CONFIG
 from daiban.accounts import create_user
 from daiban.cases.service import overdue
@@ -167,12 +168,6 @@ def site(db_url, world, tmp_path):
 
     return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": db_url,
                        "CONFIG_DIR": str(CONFIG), "UPLOAD_DIR": str(tmp_path / "uploads")})
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-    return client
 
 
 def test_the_ledger_screen_in_chinese_with_filters_and_pages(site, world):

@@ -19,6 +19,7 @@ import openpyxl
 import pypdf
 import pytest
 
+from case_screens import signed_in
 from conftest import CONFIG, TODAY, needs_pdf
 from daiban.access import principal_for
 from daiban.accounts import create_user
@@ -530,12 +531,6 @@ def site(db_url, world, tmp_path):
 
     return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": db_url,
                        "CONFIG_DIR": str(CONFIG), "UPLOAD_DIR": str(tmp_path / "uploads")})
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-    return client
 
 
 def quarter_args(world, unit):
