@@ -85,6 +85,7 @@ def test_each_slip_comes_from_the_transition_the_workflow_names(site):
     assert "帮办代办受理单" in acceptance and case.number in acceptance and "居民身份证" in acceptance
     assert MASKED in acceptance and BORN_1940 not in acceptance
     assert "帮办代办服务全程免费" in acceptance and "下载 PDF" in acceptance
+    assert f'href="/admin/cases/{case.id}/">返回办件' in acceptance
     assert "需入户核实居住情况" in suspension and "不计入办理时限" in suspension
     assert "原件已归还" in receipt and "申请人（签收）" in receipt
     assert "准予办理（证件/文书编号 民高津〔2026〕21号）" in completion and "按时办结" in completion

@@ -231,6 +231,7 @@ def test_a_department_sees_the_legs_sent_to_it_in_its_queue(site):
     create_user("liaison2", "别部门联络员", PASSWORD, ["department_liaison"], department=other)
     page = signed_in(site, "liaison").get("/admin/cases/queue/").get_data(as_text=True)
     assert "待办队列 · " + civil.name in page and case.number in page and "已转出" in page
+    assert "周代办" in page and ">village<" not in page  # the sender by name, not by account
     assert case.number not in signed_in(site, "liaison2").get("/admin/cases/queue/").get_data(as_text=True)
 
 

@@ -43,6 +43,7 @@ from daiban.models import (
     Handoff,
     MatterVersion,
     ServiceCenter,
+    User,
 )
 from daiban.publishing import compiled, version_in_force
 from daiban.supervision import ratings
@@ -114,6 +115,14 @@ def matter_names(codes) -> dict[str, str]:
     return names
 
 
+def display_names(usernames) -> dict[str, str]:
+    """Users' display names by username, for records that keep only the username (relay legs)."""
+    names = set(usernames)
+    if not names:
+        return {}
+    return dict(User.select(User.username, User.display_name).where(User.username.in_(names)).tuples())
+
+
 def _scans_by_material(case: Case) -> dict[int, list]:
     """The case's scans grouped by checklist row."""
     grouped: dict[int, list] = {}
@@ -179,6 +188,7 @@ class CaseView(RoleGuard, BaseView):
         rows.sort(key=lambda row: (not row[2], row[0].id))  # overdue first, then oldest
         where = user.department.name if user.department_id else (user.center.name if user.center_id else "")
         return self.render("admin/cases/queue.html", rows=rows, where=where, workflow=ref.workflow,
+                           people=display_names(h.sent_by for h in legs),
                            names=matter_names({c.matter_code for c in cases.values()}), modes=MODE_LABELS)
 
     @expose("/open/<code>/", methods=("POST",))
@@ -266,6 +276,7 @@ class CaseView(RoleGuard, BaseView):
         ref = self._ref()
         today = datetime.date.today()
         actor = Actor.from_principal(current_principal())
+        legs = relay.legs(case)
         return self.render(
             "admin/cases/details.html", case=case, workflow=ref.workflow, events=history(case),
             transitions=available_transitions(case, actor, ref.workflow), modes=MODE_LABELS,
@@ -275,7 +286,7 @@ class CaseView(RoleGuard, BaseView):
             names=matter_names({case.matter_code}),
             checklist=materials.checklist(case), built=materials.checklist_built(case),
             decisions=RESULT_DECISIONS,
-            legs=relay.legs(case), me=current_user.user,
+            legs=legs, me=current_user.user, people=display_names(h.sent_by for h in legs),
             can_relay=current_principal().can("handoff", "create"),
             can_take=current_principal().can("handoff", "edit"),
             higher=relay.higher_centers(ServiceCenter.get_by_id(relay.current_center_id(case))),
@@ -461,7 +472,7 @@ class CaseView(RoleGuard, BaseView):
         """The commission agreement (or its renewal or termination) as a printable page."""
         case = self._case(case_id)
         row = self._commission(case, commission_id)
-        return self._print(documents.commission_document(row),
+        return self._print(case, documents.commission_document(row),
                            self.get_url(".commission_pdf", case_id=case.id, commission_id=row.id))
 
     @expose("/<int:case_id>/commission/<int:commission_id>/pdf")
@@ -474,7 +485,7 @@ class CaseView(RoleGuard, BaseView):
     def document(self, case_id: int, event_id: int):
         """A slip the case issued (受理单, 中止单, 终止单, 办结单, 材料归还清单), to print."""
         case = self._case(case_id)
-        return self._print(self._slip(case, event_id),
+        return self._print(case, self._slip(case, event_id),
                            self.get_url(".document_pdf", case_id=case.id, event_id=event_id))
 
     @expose("/<int:case_id>/documents/<int:event_id>/pdf")
@@ -488,8 +499,9 @@ class CaseView(RoleGuard, BaseView):
             abort(404)
         return doc
 
-    def _print(self, doc: documents.Document, pdf_url: str):
-        return render_template("print/document.html", doc=doc, pdf=False, pdf_url=pdf_url)
+    def _print(self, case: Case, doc: documents.Document, pdf_url: str):
+        return render_template("print/document.html", doc=doc, pdf=False, pdf_url=pdf_url,
+                               back=("返回办件", self.get_url(".details", case_id=case.id)))
 
     def _pdf(self, doc: documents.Document):
         html = render_template("print/document.html", doc=doc, pdf=True)
