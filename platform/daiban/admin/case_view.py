@@ -277,8 +277,9 @@ class CaseView(RoleGuard, BaseView):
         today = datetime.date.today()
         actor = Actor.from_principal(current_principal())
         legs = relay.legs(case)
+        events = history(case)  # the history table and the slips read the same events
         return self.render(
-            "admin/cases/details.html", case=case, workflow=ref.workflow, events=history(case),
+            "admin/cases/details.html", case=case, workflow=ref.workflow, events=events,
             transitions=available_transitions(case, actor, ref.workflow), modes=MODE_LABELS,
             channels=CHANNEL_LABELS, late=overdue(case, today),
             days_left=working_days_left(case, today, ref.calendar),
@@ -294,7 +295,7 @@ class CaseView(RoleGuard, BaseView):
             commissions=commission.commissions(case),
             can_material=current_principal().can("material", "edit"),
             can_commission=current_principal().can("commission", "create"),
-            slips=documents.issued(case, ref.workflow),
+            slips=documents.issued(case, ref.workflow, events),
             scans=_scans_by_material(case),
             ratings=ratings.ratings(case),
             can_rate=current_principal().can("rating", "create"),

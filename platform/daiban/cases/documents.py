@@ -63,10 +63,13 @@ def _date(day: datetime.date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
-def issued(case: Case, workflow: Workflow) -> list[Issued]:
-    """The slips the case has issued so far, in the order of their events."""
+def issued(case: Case, workflow: Workflow, events: list[CaseEvent] | None = None) -> list[Issued]:
+    """The slips the case has issued so far, in the order of its events (`events`, when the caller
+    has already read them)."""
+    if events is None:
+        events = CaseEvent.select().where(CaseEvent.case == case.id).order_by(CaseEvent.id)
     found = []
-    for event in CaseEvent.select().where(CaseEvent.case == case.id).order_by(CaseEvent.id):
+    for event in events:
         t = workflow.transition(event.transition)
         if t is not None and t.document:
             found.append(Issued(t.document, TITLES[t.document], event.id, event.day))

@@ -27,6 +27,7 @@ from daiban import audit
 from daiban.cases.service import CaseError, _write_transaction
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.settings import SupervisionSettings
+from daiban.db import database
 from daiban.models import Case, User
 from daiban.supervision import outbox
 from daiban.supervision.models import (
@@ -98,7 +99,7 @@ def _insert(case: Case, given: Given, channel: str, visit: int, recorded_by: Use
         raise RatingRefused(f"办件 {case.number} 的第 {visit} 次服务已评价，每次服务只评价一次")
     bad = given.level in BAD_LEVELS
     try:
-        with _nested():
+        with database.atomic():  # a savepoint: a duplicate leaves the outer transaction usable
             rating_id = Rating.insert(
                 case=case.id, visit=visit, level=given.level, efficiency=given.efficiency,
                 skill=given.skill, attitude=given.attitude, channel=channel, comment=given.comment,
@@ -131,12 +132,6 @@ def _deliver_in_app(rating: Rating) -> None:
     if rating.bad:
         rectification = Rectification.get(Rectification.rating == rating.id)
         outbox.deliver_pending([outbox.InAppSender()], key=_message_key(rectification.id))
-
-
-def _nested():
-    from daiban.db import database
-
-    return database.atomic()  # a savepoint: a duplicate leaves the outer transaction usable
 
 
 def record_rating(case: Case, given: Given, channel: str, recorded_by: User, today: datetime.date,
