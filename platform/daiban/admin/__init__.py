@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import flask_admin
 from flask import Flask, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from daiban.admin.alerts_view import AlertsView
 from daiban.admin.case_view import CaseView
@@ -37,6 +41,14 @@ class DashboardView(AdminIndexView):
         return self.render("admin/dashboard.html", principal=current_user.principal)
 
 
+def _expose_upstream_templates(app: Flask, theme_folder: str) -> None:
+    """Make Flask-Admin's own templates reachable as `flask_admin/admin/…`, so that our
+    `admin/model/row_actions.html` and the like can import the originals and replace one macro."""
+    upstream = Path(flask_admin.__file__).parent / "templates" / theme_folder
+    app.jinja_loader = ChoiceLoader([app.jinja_loader,
+                                     PrefixLoader({"flask_admin": FileSystemLoader(upstream)})])
+
+
 def init_admin(app: Flask) -> Admin:
     """Register the admin and one generated screen per model."""
     admin = Admin(
@@ -44,6 +56,7 @@ def init_admin(app: Flask) -> Admin:
         index_view=DashboardView(name="首页", url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/daiban_base.html", fluid=True),
     )
+    _expose_upstream_templates(app, admin.theme.folder)
     admin.add_view(CaseView(name="工作台", category="帮办代办", endpoint="cases", url="/admin/cases"))
     admin.add_view(IntakeView(name="受理", category="帮办代办", endpoint="intake", url="/admin/intake"))
     admin.add_view(RatingView(name="服务评价", category="帮办代办", endpoint="ratings", url="/admin/ratings"))

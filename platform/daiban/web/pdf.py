@@ -1,7 +1,8 @@
 """PDF from the same HTML as the print view (WeasyPrint; Chinese through fonts-noto-cjk).
 
-The print templates (`templates/print/`) carry their styles inline and load nothing, so the
-renderer is given a fetcher that refuses every URL: a document never reaches the network or
+The print templates (`templates/print/`) carry their styles inline and, rendered for the PDF,
+load nothing (only the browser's print view adds `static/daiban.js` for its print button), so
+the renderer is given a fetcher that refuses every URL: a document never reaches the network or
 the file system, whatever ends up in its text.
 """
 
