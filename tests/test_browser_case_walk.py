@@ -63,13 +63,13 @@ def test_a_proxy_case_from_the_village_to_the_department_and_back(db_url, db, se
     page.fill("[name=bank_account]", "6230000000000000")
     # An exclusion fails: already paid elsewhere. Then the agent corrects it.
     page.select_option("[name=receives_elsewhere]", "true")
-    page.wait_for_function("document.querySelector('#eligibility .applies').textContent.length > 0")
+    page.wait_for_function("() => document.querySelector('#eligibility .applies').textContent.length > 0")
     assert page.locator("#eligibility .verdict").inner_text() == "不符合"
     screenshot(page, "walk-01-exclusion")
     page.select_option("[name=receives_elsewhere]", "false")
     for box in page.locator("input[name=confirmed]").all():
         box.check()
-    page.wait_for_function("document.querySelector('#eligibility .verdict').textContent === '符合条件'")
+    page.wait_for_function("() => document.querySelector('#eligibility .verdict').textContent === '符合条件'")
     page.select_option("[name=mode]", "proxy")
     page.get_by_role("button", name="受理并建档").click()
     assert "已建档" in page.content()

@@ -37,12 +37,12 @@ def test_live_eligibility_as_the_agent_types(db_url, db, serve, page):
     assert matter.name in page.locator("h1").inner_text()
 
     page.fill(f"[name='{id_field}']", "152223195601010021")  # 70 years old: not eligible
-    page.wait_for_function("document.querySelector('#eligibility .unmet').textContent.includes('80')")
+    page.wait_for_function("() => document.querySelector('#eligibility .unmet').textContent.includes('80')")
     assert page.locator("#eligibility .verdict").inner_text() == "不符合"
     screenshot(page, "intake-not-eligible")
 
     page.fill(f"[name='{id_field}']", "152223194001010015")  # 86: the age condition is met
-    page.wait_for_function("!document.querySelector('#eligibility .unmet').textContent.includes('80')")
+    page.wait_for_function("() => !document.querySelector('#eligibility .unmet').textContent.includes('80')")
     assert "出生日期 1940-01-01" in page.locator(f"[data-derived='{id_field}']").inner_text()
     screenshot(page, "intake-age-met")
 
@@ -57,7 +57,7 @@ def test_live_eligibility_as_the_agent_types(db_url, db, serve, page):
     page.select_option("[name=receives_elsewhere]", "false")
     for box in page.locator("input[name=confirmed]").all():
         box.check()
-    page.wait_for_function("document.querySelector('#eligibility .verdict').textContent === '符合条件'")
+    page.wait_for_function("() => document.querySelector('#eligibility .verdict').textContent === '符合条件'")
     page.get_by_role("button", name="受理并建档").click()
     assert "已建档：办件编号" in page.content()
     assert "152223********0015" in page.content()

@@ -22,6 +22,7 @@ from daiban.admin.report_view import ReportView
 from daiban.admin.standard_view import StandardView
 from daiban.admin.views import VIEWS
 from daiban.models import model_label
+from daiban.web.headers import csp_nonce
 
 
 class DashboardView(AdminIndexView):
@@ -55,6 +56,7 @@ def init_admin(app: Flask) -> Admin:
         app, name="帮办代办管理平台", url="/admin",
         index_view=DashboardView(name="首页", url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/daiban_base.html", fluid=True),
+        csp_nonce_generator=csp_nonce,
     )
     _expose_upstream_templates(app, admin.theme.folder)
     admin.add_view(CaseView(name="工作台", category="帮办代办", endpoint="cases", url="/admin/cases"))

@@ -20,6 +20,7 @@ from daiban.catalog.org import Domain, Organisation, Role
 from daiban.catalog.settings import SupervisionSettings
 from daiban.catalog.workflow import Workflow
 from daiban.db import connect_database, default_url
+from daiban.web import headers
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -62,6 +63,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Scans of materials live outside the package (and so outside the web root).
         UPLOAD_DIR=os.environ.get("DAIBAN_UPLOAD_DIR", "var/uploads"),
         MAX_CONTENT_LENGTH=MAX_SCAN_BYTES + 1024 * 1024,  # a scan plus the form around it
+        HTTPS=os.environ.get("DAIBAN_HTTPS", "").strip().lower() in ("1", "true", "yes"),
+        PROXY_HOPS=int(os.environ.get("DAIBAN_PROXY_HOPS", "0")),  # reverse proxies to trust
     )
     if test_config:
         app.config.from_mapping(test_config)
@@ -80,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     Babel(app, locale_selector=lambda: "zh_Hans_CN")
     csrf.init_app(app)
+    headers.init_app(app)
 
     # Bootstrap comes from Flask-Admin's own static folder: no CDN, one copy on disk.
     vendor = Blueprint(
