@@ -381,15 +381,30 @@ def user_set_password(ctx, username: str, password: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", envvar="DAIBAN_WORKERS", default=2, show_default=True, type=click.IntRange(1),
+              help="gunicorn worker processes (env DAIBAN_WORKERS).")
+@click.option("--threads", envvar="DAIBAN_THREADS", default=4, show_default=True, type=click.IntRange(1),
+              help="Threads per worker (env DAIBAN_THREADS).")
+@click.option("--graceful-timeout", default=30, show_default=True, type=click.IntRange(1),
+              help="Seconds a stopping worker may spend finishing its requests.")
+@click.option("--dev", is_flag=True,
+              help="Flask's development server with the reloader (needs DAIBAN_ENV=development).")
 @click.pass_context
-def serve(ctx, host: str, port: int) -> None:
-    """Serve the platform (development server)."""
-    from daiban.web import create_app
+def serve(ctx, host: str, port: int, workers: int, threads: int, graceful_timeout: int, dev: bool) -> None:
+    """Serve the platform: gunicorn (gthread workers), or with --dev the development server."""
+    import os
 
-    _open(ctx)
-    app = create_app({"DATABASE_URL": ctx.obj["database_url"]})
-    click.echo(f"帮办代办平台已启动：http://{host}:{port}/  （Ctrl+C 停止）")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    from daiban.ops.server import environment, run_development, run_gunicorn
+
+    if dev and environment(os.environ) != "development":
+        raise click.ClickException("开发服务器（--dev）只用于开发：请设置 DAIBAN_ENV=development 后再运行")
+    database = _open(ctx)
+    database.close()  # workers open their own connections after the fork
+    app_config = {"DATABASE_URL": ctx.obj["database_url"]}
+    if dev:
+        run_development(app_config, host, port, announce=click.echo)
+    else:
+        run_gunicorn(app_config, host, port, workers, threads, graceful_timeout, announce=click.echo)
 
 
 @main.group()
