@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from conftest import CONFIG
 
-SECRET = "test-secret-key-for-the-live-server-0123456789"
 CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
 VALUE = re.compile(r'value="([^"]+)"')
 
@@ -34,10 +33,11 @@ def daiban(*args: str, db_url: str, cwd: Path, **kwargs) -> subprocess.Completed
 
 
 def server_env(db_url: str, cwd: Path) -> dict:
-    """The environment a test server runs with: its own database, config, uploads and key."""
+    """The environment a test server runs with: its own database, config and uploads, and
+    otherwise the production defaults (so the workers must agree on a secret key by themselves)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAIBAN_")}
-    env.update(DATABASE_URL=db_url, DAIBAN_CONFIG_DIR=str(CONFIG), DAIBAN_SECRET_KEY=SECRET,
-               DAIBAN_UPLOAD_DIR=str(cwd / "uploads"), PYTHONUNBUFFERED="1")
+    env.update(DATABASE_URL=db_url, DAIBAN_CONFIG_DIR=str(CONFIG), DAIBAN_UPLOAD_DIR=str(cwd / "uploads"),
+               PYTHONUNBUFFERED="1")
     return env
 
 
@@ -129,22 +129,26 @@ class LiveServer:
 
 
 class Browser:
-    """A signed-in user on a live server: a cookie jar and one keep-alive connection."""
+    """A signed-in user on a live server: a cookie jar, and a new connection for every request
+    (so that one session's requests are served by every worker, not just the first)."""
 
     def __init__(self, server: LiveServer):
         self.server = server
         self.cookies: dict[str, str] = {}
-        self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
 
     def send(self, method: str, path: str, body: dict | None = None):
         """One request with the cookies; (status, location, text)."""
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body=urlencode(body, doseq=True) if body else None,
-                                headers=headers)
-        response = self.connection.getresponse()
-        text = response.read().decode("utf-8", "replace")
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=15)
+        try:
+            connection.request(method, path, body=urlencode(body, doseq=True) if body else None,
+                               headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        finally:
+            connection.close()
         for value in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = value.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
@@ -164,7 +168,3 @@ class Browser:
         status, location, _ = self.send("POST", "/login", {"csrf_token": token, "username": username,
                                                          "password": password})
         assert status == 302 and "/admin" in location, (status, location)
-
-    def close(self) -> None:
-        """Close the connection."""
-        self.connection.close()

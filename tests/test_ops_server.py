@@ -71,7 +71,6 @@ def _write_until_stopped(server, username, n, stop, answered, statuses, problems
         token = browser.csrf("/admin/intake/YLFW-0001/")
     except Exception as exc:  # reported by the test, not lost in the thread
         problems.append(f"{username} could not start: {exc!r}")
-        browser.close()
         return
     try:
         for i in range(MAX_WRITES):
@@ -85,8 +84,6 @@ def _write_until_stopped(server, username, n, stop, answered, statuses, problems
                 answered.append(note)
     except (OSError, http.client.HTTPException):
         return  # the server was killed mid-request: that write was never promised
-    finally:
-        browser.close()
 
 
 def test_no_answered_write_is_lost_when_the_server_is_killed(db_url, db, tmp_path):
