@@ -6,7 +6,6 @@ connection is ever shared between processes.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 
 from gunicorn.app.base import BaseApplication
@@ -79,10 +78,12 @@ def run_gunicorn(app_config: dict, host: str, port: int, workers: int, threads: 
 
 def run_development(app_config: dict, host: str, port: int, announce: Callable[[str], None] = print):
     """Flask's development server with the reloader and debugger (DAIBAN_ENV=development only)."""
+    from werkzeug.serving import is_running_from_reloader
+
     from daiban.web import create_app
 
     app = create_app(app_config)
-    if not os.environ.get("WERKZEUG_RUN_MAIN"):  # the reloader's child would say it twice
+    if not is_running_from_reloader():  # the reloader's child would say it twice
         announce(f"帮办代办平台已启动（开发服务器，修改代码自动重载）：http://{host}:{port}/"
                  "  （Ctrl+C 停止）")
     app.run(host=host, port=port, debug=True, use_reloader=True)
