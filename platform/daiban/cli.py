@@ -381,15 +381,110 @@ def user_set_password(ctx, username: str, password: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", envvar="DAIBAN_WORKERS", default=2, show_default=True, type=click.IntRange(1),
+              help="gunicorn worker processes (env DAIBAN_WORKERS).")
+@click.option("--threads", envvar="DAIBAN_THREADS", default=4, show_default=True, type=click.IntRange(1),
+              help="Threads per worker (env DAIBAN_THREADS).")
+@click.option("--graceful-timeout", default=30, show_default=True, type=click.IntRange(1),
+              help="Seconds a stopping worker may spend finishing its requests.")
+@click.option("--dev", is_flag=True,
+              help="Flask's development server with the reloader (needs DAIBAN_ENV=development).")
 @click.pass_context
-def serve(ctx, host: str, port: int) -> None:
-    """Serve the platform (development server)."""
-    from daiban.web import create_app
+def serve(ctx, host: str, port: int, workers: int, threads: int, graceful_timeout: int, dev: bool) -> None:
+    """Serve the platform: gunicorn (gthread workers), or with --dev the development server."""
+    import os
 
-    _open(ctx)
-    app = create_app({"DATABASE_URL": ctx.obj["database_url"]})
-    click.echo(f"帮办代办平台已启动：http://{host}:{port}/  （Ctrl+C 停止）")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    from daiban.ops.server import environment, run_development, run_gunicorn
+
+    if dev and environment(os.environ) != "development":
+        raise click.ClickException("开发服务器（--dev）只用于开发：请设置 DAIBAN_ENV=development 后再运行")
+    database = _open(ctx)
+    database.close()  # workers open their own connections after the fork
+    app_config = {"DATABASE_URL": ctx.obj["database_url"]}
+    if dev:
+        run_development(app_config, host, port, announce=click.echo)
+    else:
+        run_gunicorn(app_config, host, port, workers, threads, graceful_timeout, announce=click.echo)
+
+
+def _progress_bar(label: str):
+    """A click progress bar fed with (done, total) pages."""
+    bar = click.progressbar(length=1, label=label, show_percent=True, file=sys.stderr)
+
+    def update(done: int, total: int) -> None:
+        bar.length = max(total, 1)
+        bar.update(done - bar.pos)
+
+    return bar, update
+
+
+@main.command()
+@click.argument("out", required=False, type=click.Path(path_type=Path))
+@click.pass_context
+def backup(ctx, out: Path | None) -> None:
+    """Copy the database, while it runs, to OUT (a file, or a folder for the default name); the
+    default is var/backups/daiban-YYYYmmdd-HHMMSS.sqlite3 (.pgdump on PostgreSQL), mode 0600."""
+    from daiban.ops.backup import BackupError, backup_database, database_kind, default_backup_path
+
+    url = ctx.obj["database_url"]
+    try:
+        if out is None or out.is_dir():
+            out = default_backup_path(url, folder=out) if out else default_backup_path(url)
+        if database_kind(url) == "sqlite":
+            bar, update = _progress_bar("备份数据库")
+            with bar:
+                outcome = backup_database(url, out, progress=update)
+        else:
+            click.echo("正在用 pg_dump 导出数据库……", err=True)
+            outcome = backup_database(url, out)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    check = "完整性检查通过" if outcome.kind == "sqlite" else "备份文件可读"
+    size = outcome.size / 1024 / 1024
+    click.echo(f"已备份到 {outcome.path}（{size:.1f} MB，{outcome.tables} 个表，{check}）。")
+    click.echo("密钥文件（DAIBAN_KEYS_FILE，默认 var/keys.json）不在数据库备份中：请另行妥善备份，"
+               "没有它无法读取加密的个人信息。")
+
+
+@main.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Overwrite the database's current contents.")
+@click.pass_context
+def restore(ctx, source: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup SOURCE (stop the server first)."""
+    from daiban.ops.backup import BackupError, check_backup, display_url, has_data, restore_database
+
+    url = ctx.obj["database_url"]
+    try:
+        kind = check_backup(url, source)
+        if has_data(url) and not yes:
+            raise click.ClickException(
+                f"数据库 {display_url(url)} 中已有数据，恢复会用备份覆盖其全部内容。"
+                "请先停止服务（systemctl stop daiban），确认无误后加 --yes 重新运行："
+                f"daiban restore {source} --yes")
+        if kind == "sqlite":
+            bar, update = _progress_bar("恢复数据库")
+            with bar:
+                outcome = restore_database(url, source, progress=update)
+        else:
+            click.echo("正在用 pg_restore 恢复数据库……", err=True)
+            outcome = restore_database(url, source)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    check = "完整性检查通过" if kind == "sqlite" else "各表均已恢复"
+    click.echo(f"已从 {outcome.path} 恢复 {display_url(url)}（{outcome.tables} 个表，{check}）。")
+    from daiban.db import open_database
+
+    restored = open_database(url)
+    try:
+        pending = pending_migrations(restored)
+    except peewee.DatabaseError:
+        pending = []
+    finally:
+        restored.close()
+    if pending:
+        click.echo(f"备份来自较早的版本（缺少迁移 {', '.join(pending)}）："
+                   "请运行 `daiban db upgrade` 后再启动服务。")
 
 
 @main.group()

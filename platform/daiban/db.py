@@ -25,6 +25,19 @@ SQLITE_PRAGMAS = {
 }
 
 
+class SqliteDatabase(peewee.SqliteDatabase):
+    """SQLite whose transactions take the write lock when they begin (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads and then writes cannot wait for a concurrent writer: SQLite
+    fails it at once with `database is locked`. Taken at BEGIN, the lock is waited for (with
+    back-off, up to `busy_timeout`) before any work is done, so nothing needs redoing.
+    """
+
+    def begin(self, lock_type=None):
+        """Begin a transaction, IMMEDIATE unless told otherwise."""
+        return super().begin(lock_type or "IMMEDIATE")
+
+
 class DatabaseUrlError(ValueError):
     """A DATABASE_URL this platform cannot use."""
 
@@ -43,7 +56,7 @@ def open_database(url: str) -> peewee.Database:
             raise DatabaseUrlError(f"SQLite 地址应写成 sqlite:///路径：{url}")
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
     if scheme in ("postgres", "postgresql"):
         return connect_url(url)
     raise DatabaseUrlError(f"不支持的数据库地址 “{url}”：请使用 sqlite:///… 或 postgresql://…")

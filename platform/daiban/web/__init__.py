@@ -128,4 +128,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     def _forbidden(_error):
         return render_template("error.html", title="没有权限", message="您的角色不能访问此页面或记录。"), 403
 
+    from daiban.ops import busy
+
+    busy.init_app(app)
+
     return app

@@ -1,0 +1,1 @@
+"""Operations: the production web server and database backups."""
