@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from daiban.db import connect_database, database, upgrade_database
+from daiban.web import pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"
@@ -116,6 +117,19 @@ def app(db_url, db, tmp_path):
 def client(app):
     """A test client of the app."""
     return app.test_client()
+
+
+@pytest.fixture
+def no_cjk_font(monkeypatch):
+    """The platform's font check finds no Chinese font, as on a machine without fonts-noto-cjk."""
+    monkeypatch.setattr(pdf, "installed_cjk_fonts", lambda: ())
+
+
+@pytest.fixture
+def cjk_font(monkeypatch):
+    """The platform's checks find a Chinese font and Pango, whatever this machine has."""
+    monkeypatch.setattr(pdf, "installed_cjk_fonts", lambda: ("Noto Sans CJK SC",))
+    monkeypatch.setattr(pdf, "available", lambda: True)
 
 
 CHROMIUM = "/usr/bin/chromium"

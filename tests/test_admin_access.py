@@ -372,6 +372,7 @@ SUPERVISION_ENDPOINTS["reports"] = {
     "submit": ("POST", "/admin/reports/submit", "report:submit"),
     "export_xlsx": ("GET", "/admin/reports/export.xlsx", "report:export"),
     "export_pdf": ("GET", "/admin/reports/export.pdf", "report:export"),
+    "print_report": ("GET", "/admin/reports/print", "report:export"),
 }
 SUPERVISION_ENDPOINTS["alerts"] = {
     "index": ("GET", "/admin/alerts/", "case:view"),
