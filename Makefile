@@ -3,19 +3,35 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Every Python package, pinned with hashes: a fresh machine installs exactly what CI tested.
+LOCK := requirements.lock
+UV := uv==0.13.8
+COMPILE := $(BIN)/uv pip compile --quiet pyproject.toml --extra test --generate-hashes \
+	--python-version 3.11 --python-platform x86_64-unknown-linux-gnu --custom-compile-command 'make lock'
 
-.PHONY: run test lint install clean-db bench
+.PHONY: run test lint install lock upgrade clean-db bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "daiban needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# After changing the dependencies in pyproject.toml: keeps every other pin as it is.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet '$(UV)'
+	$(COMPILE) -o $(LOCK)
+
+# Every package to its newest release. An upgrade is a commit of its own: run `make test`,
+# then commit requirements.lock alone.
+upgrade: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet '$(UV)'
+	$(COMPILE) --upgrade -o $(LOCK)
 
 run: install
 	$(BIN)/daiban db upgrade

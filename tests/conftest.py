@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from daiban.db import connect_database, database, upgrade_database
+from daiban.web import pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"
@@ -118,23 +119,67 @@ def client(app):
     return app.test_client()
 
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian packages some tests need, each with the check that it is there. Without one, the tests
+# that need it skip with one line naming it; DAIBAN_PRETEND_MISSING (comma-separated names) makes
+# the checks, and the platform's own, report a package absent, as on a bare machine.
+INSTALL_HINT = "run scripts/install-system-packages"
+
+
+def _weasyprint_loads() -> bool:
+    try:
+        return pdf.available()
+    except Exception:  # e.g. a warning that pytest turned into an error while WeasyPrint loads
+        return False
+
+
+SYSTEM_PACKAGES = {
+    "chromium": lambda: shutil.which("chromium") is not None,
+    "fonts-noto-cjk": lambda: bool(pdf.installed_cjk_fonts()),
+    "libpangoft2-1.0-0": _weasyprint_loads,
+}
+PRETEND_MISSING = {name for name in os.environ.get("DAIBAN_PRETEND_MISSING", "").split(",") if name}
+if PRETEND_MISSING - SYSTEM_PACKAGES.keys():
+    raise pytest.UsageError(f"DAIBAN_PRETEND_MISSING knows only {', '.join(SYSTEM_PACKAGES)}")
+
+
+def has_package(name: str) -> bool:
+    """True when the Debian package the tests call `name` is there (and not pretended missing)."""
+    return name not in PRETEND_MISSING and SYSTEM_PACKAGES[name]()
+
+
+def needs(*packages: str):
+    """Skip the test, naming the first missing package, unless every one of `packages` is there."""
+    missing = [name for name in packages if not has_package(name)]
+    return pytest.mark.skipif(
+        bool(missing), reason=f"needs Debian package {missing[0] if missing else ''}: {INSTALL_HINT}")
+
+
+@pytest.fixture(autouse=True)
+def _pretend_missing(monkeypatch):
+    """The platform's own checks report what DAIBAN_PRETEND_MISSING names as absent."""
+    if "fonts-noto-cjk" in PRETEND_MISSING:
+        monkeypatch.setattr(pdf, "installed_cjk_fonts", lambda: ())
+    if "libpangoft2-1.0-0" in PRETEND_MISSING:
+        monkeypatch.setattr(pdf, "available", lambda: False)
+
+
+@pytest.fixture
+def no_cjk_font(monkeypatch):
+    """The platform's font check finds no Chinese font, as on a machine without fonts-noto-cjk."""
+    monkeypatch.setattr(pdf, "installed_cjk_fonts", lambda: ())
+
+
+@pytest.fixture
+def cjk_font(monkeypatch):
+    """The platform's checks find a Chinese font and Pango, whatever this machine has."""
+    monkeypatch.setattr(pdf, "installed_cjk_fonts", lambda: ("Noto Sans CJK SC",))
+    monkeypatch.setattr(pdf, "available", lambda: True)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-needs_chromium = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason="Chromium is missing: `apt-get install -y chromium fonts-noto-cjk` (as root)",
-)
-def _pdf_available() -> bool:
-    from daiban.web.pdf import available
-
-    return available()
-
-
-needs_pdf = pytest.mark.skipif(
-    not _pdf_available(),
-    reason="WeasyPrint cannot load Pango: "
-           "`apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk`",
-)
+needs_chromium = needs("chromium")
+needs_pdf = needs("libpangoft2-1.0-0", "fonts-noto-cjk")
 # The threaded test server may drop a static file's handle when the browser moves on mid-download.
 quiet_server = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
                 pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
@@ -194,3 +239,16 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Count the skipped tests by reason, one line each, instead of a line per test."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.section("skipped", sep="-")
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        terminalreporter.line(f"{count} skipped: {reason}")

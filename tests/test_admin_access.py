@@ -372,6 +372,7 @@ SUPERVISION_ENDPOINTS["reports"] = {
     "submit": ("POST", "/admin/reports/submit", "report:submit"),
     "export_xlsx": ("GET", "/admin/reports/export.xlsx", "report:export"),
     "export_pdf": ("GET", "/admin/reports/export.pdf", "report:export"),
+    "print_report": ("GET", "/admin/reports/print", "report:export"),
 }
 SUPERVISION_ENDPOINTS["alerts"] = {
     "index": ("GET", "/admin/alerts/", "case:view"),
@@ -409,6 +410,8 @@ def test_supervision_screens_need_their_permissions(world, role):
             where = f"{role} × {view}.{endpoint}"
             resource, _, action = permission.partition(":")
             if permission == "signed_in" or allowed.allows(resource, action):
-                assert response.status_code in (200, 302, 404), where
+                # A PDF address answers its print view (503) on a server without a Chinese font.
+                answers = (200, 302, 404, 503) if url.endswith(".pdf") else (200, 302, 404)
+                assert response.status_code in answers, where
             else:
                 assert response.status_code == 403, where

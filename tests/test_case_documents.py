@@ -16,7 +16,7 @@ from daiban.cases.materials import build_checklist, checklist, receive
 from daiban.cases.service import Result, transition
 from daiban.catalog.loader import load_catalog
 from daiban.models import AuditLog, Case, CaseEvent, CaseUpload, Commission, Department, User
-from daiban.web import load_reference
+from daiban.web import load_reference, pdf
 
 WORKFLOW = load_reference("config").workflow
 CALENDAR = load_reference("config").calendar
@@ -24,13 +24,23 @@ MASKED = "152223********0015"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.fixture
-def site(db_url, db, tmp_path):
-    """The app with the catalog published, three agents and a liaison of the civil affairs bureau."""
-    app = make_site(db_url, tmp_path / "uploads")
+def with_liaison(app):
+    """`app` once the civil affairs bureau has a liaison."""
     civil = Department.get(Department.code == "banner-civil-affairs-bureau")
     create_user("liaison", "吴联络员", "Test-pass-2026", ["department_liaison"], department=civil)
     return app
+
+
+@pytest.fixture
+def site(db_url, db, tmp_path):
+    """The app with the catalog published, three agents and a liaison of the civil affairs bureau."""
+    return with_liaison(make_site(db_url, tmp_path / "uploads"))
+
+
+@pytest.fixture
+def site_without_fonts(no_cjk_font, db_url, db, tmp_path):
+    """The same app started on a server without a Chinese font."""
+    return with_liaison(make_site(db_url, tmp_path / "uploads"))
 
 
 def pdf_text(data: bytes) -> str:
@@ -119,6 +129,34 @@ def test_a_terminated_case_issues_a_termination_slip_with_its_reason(site):
     assert slip.kind == "termination_slip"
     text = pdf_text(client.get(f"/admin/cases/{case.id}/documents/{slip.event_id}/pdf").data)
     assert "帮办代办终止单" in text and "申请人撤回申请" in text and "归还的材料原件" in text
+
+
+def test_without_a_chinese_font_slips_and_commissions_are_offered_to_print(site_without_fonts, monkeypatch):
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda _html: pytest.fail("a PDF of empty boxes"))
+    client = signed_in(site_without_fonts, "village")
+    open_elderly_case(client, mode="proxy", applicant_type="agent", agent_name="其其格",
+                      agent_id_number="15222319800101003X")
+    case = Case.get()
+    client.post(f"/admin/cases/{case.id}/commission/draft")
+    commission = Commission.get()
+    step(case.id, "accept", "village")
+    slip = documents.issued(case, WORKFLOW)[0]
+
+    page = client.get(f"/admin/cases/{case.id}/").get_data(as_text=True)
+    assert f"/admin/cases/{case.id}/documents/{slip.event_id}" in page
+    assert f"/admin/cases/{case.id}/commission/{commission.id}/print" in page
+    assert "/pdf" not in page and page.count("服务器缺少中文字体") == 2  # under 代办委托 and under 文书
+
+    for url, title in ((f"/admin/cases/{case.id}/documents/{slip.event_id}/pdf", "帮办代办受理单"),
+                       (f"/admin/cases/{case.id}/commission/{commission.id}/pdf", "代办服务委托书")):
+        response = client.get(url)
+        assert response.status_code == 503 and response.mimetype == "text/html", url
+        printed = response.get_data(as_text=True)
+        assert title in printed and 'onclick="window.print()"' in printed and "返回办件" in printed
+        assert "服务器缺少中文字体" in printed and "apt-get install fonts-noto-cjk" in printed
+        assert "下载 PDF" not in printed
+    other = signed_in(site_without_fonts, "other")  # out of scope: still not found, font or no font
+    assert other.get(f"/admin/cases/{case.id}/documents/{slip.event_id}/pdf").status_code == 404
 
 
 def test_slips_are_only_for_the_case_and_its_scope(site):

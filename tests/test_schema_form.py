@@ -5,13 +5,12 @@ from __future__ import annotations
 import copy
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from jinja2 import Environment, FileSystemLoader
 from werkzeug.datastructures import MultiDict
 
-from conftest import CONFIG, matter_doc
+from conftest import CHROMIUM, CONFIG, matter_doc, needs_chromium
 from daiban.admin.schema_form import SchemaForm, apply_operation
 from daiban.catalog.schemas import check_schema, load_schema
 from daiban.catalog.sources import find_files, read_source
@@ -438,7 +437,7 @@ def test_editor_loop_with_plain_posts(editor):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Chromium is missing")
+@needs_chromium
 def test_editor_works_in_a_browser_without_javascript(editor):
     import threading
 
@@ -450,7 +449,7 @@ def test_editor_works_in_a_browser_without_javascript(editor):
     thread.start()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+            browser = p.chromium.launch(executable_path=CHROMIUM,
                                         args=["--headless", "--no-sandbox", "--disable-gpu"])
             page = browser.new_context(java_script_enabled=False, locale="zh-CN").new_page()
             page.goto(f"http://127.0.0.1:{server.server_port}/")

@@ -533,6 +533,15 @@ def site(db_url, world, tmp_path):
                        "CONFIG_DIR": str(CONFIG), "UPLOAD_DIR": str(tmp_path / "uploads")})
 
 
+@pytest.fixture
+def site_without_fonts(no_cjk_font, db_url, world, tmp_path):
+    """The same app started on a server without a Chinese font."""
+    from daiban.web import create_app
+
+    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": db_url,
+                       "CONFIG_DIR": str(CONFIG), "UPLOAD_DIR": str(tmp_path / "uploads")})
+
+
 def quarter_args(world, unit):
     return {"unit": unit, "year": world.year, "quarter": world.quarter}
 
@@ -616,3 +625,29 @@ def test_the_report_as_pdf_carries_its_figures(site, world):
     assert f"受理办件（件）{figures['received']}" in text
     assert f"按时办结率（%）{'—' if figures['on_time_rate'] is None else figures['on_time_rate']}" in text
     assert f"咨询服务（人次，未建档）{figures['consultations']}" in text
+
+
+def test_the_report_prints_and_offers_its_pdf(cjk_font, site, world):
+    client = signed_in(site, "yinde")
+    args = quarter_args(world, "township:yinde-er")
+    page = client.get("/admin/reports/", query_string=args).get_data(as_text=True)
+    assert "/admin/reports/print?" in page and "下载 PDF" in page
+    printed = client.get("/admin/reports/print", query_string=args).get_data(as_text=True)
+    assert f"音德尔镇{world.year}年第{world.quarter}季度帮办代办工作情况" in printed
+    assert "返回季度报告" in printed and 'onclick="window.print()"' in printed
+
+
+def test_without_a_chinese_font_the_report_is_offered_to_print_only(site_without_fonts, world, monkeypatch):
+    from daiban.web import pdf
+
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda _html: pytest.fail("a PDF of empty boxes"))
+    client = signed_in(site_without_fonts, "yinde")
+    args = quarter_args(world, "township:yinde-er")
+    page = client.get("/admin/reports/", query_string=args).get_data(as_text=True)
+    assert "/admin/reports/print?" in page and "下载 Excel" in page
+    assert "下载 PDF" not in page and "服务器缺少中文字体" in page
+    response = client.get("/admin/reports/export.pdf", query_string=args)
+    assert response.status_code == 503 and response.mimetype == "text/html"
+    printed = response.get_data(as_text=True)
+    assert f"音德尔镇{world.year}年第{world.quarter}季度帮办代办工作情况" in printed
+    assert "apt-get install fonts-noto-cjk" in printed and "下载 PDF" not in printed

@@ -480,7 +480,9 @@ class CaseView(RoleGuard, BaseView):
     def commission_pdf(self, case_id: int, commission_id: int):
         """The commission agreement as a PDF."""
         case = self._case(case_id)
-        return self._pdf(documents.commission_document(self._commission(case, commission_id)))
+        row = self._commission(case, commission_id)
+        return self._pdf(case, documents.commission_document(row),
+                         self.get_url(".commission_pdf", case_id=case.id, commission_id=row.id))
 
     @expose("/<int:case_id>/documents/<int:event_id>")
     def document(self, case_id: int, event_id: int):
@@ -492,7 +494,9 @@ class CaseView(RoleGuard, BaseView):
     @expose("/<int:case_id>/documents/<int:event_id>/pdf")
     def document_pdf(self, case_id: int, event_id: int):
         """A slip the case issued, as a PDF."""
-        return self._pdf(self._slip(self._case(case_id), event_id))
+        case = self._case(case_id)
+        return self._pdf(case, self._slip(case, event_id),
+                         self.get_url(".document_pdf", case_id=case.id, event_id=event_id))
 
     def _slip(self, case: Case, event_id: int) -> documents.Document:
         doc = documents.slip(case, event_id, self._ref().workflow)
@@ -500,13 +504,13 @@ class CaseView(RoleGuard, BaseView):
             abort(404)
         return doc
 
-    def _print(self, case: Case, doc: documents.Document, pdf_url: str):
-        return render_template("print/document.html", doc=doc, pdf=False, pdf_url=pdf_url,
+    def _print(self, case: Case, doc: documents.Document, pdf_url: str, pdf: bool = False) -> str:
+        return render_template("print/document.html", doc=doc, pdf=pdf, pdf_url=pdf_url,
                                back=("返回办件", self.get_url(".details", case_id=case.id)))
 
-    def _pdf(self, doc: documents.Document):
-        html = render_template("print/document.html", doc=doc, pdf=True)
-        return pdf_response(html, f"{doc.title}-{doc.case_number}.pdf")
+    def _pdf(self, case: Case, doc: documents.Document, pdf_url: str):
+        return pdf_response(lambda pdf: self._print(case, doc, pdf_url, pdf),
+                            f"{doc.title}-{doc.case_number}.pdf")
 
     # ---- relay --------------------------------------------------------------------------
     def _leg(self, case: Case, leg_id: int) -> Handoff:

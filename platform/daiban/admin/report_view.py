@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from daiban import audit
 from daiban.admin.base import RoleGuard, current_principal
-from daiban.supervision.exports import OVERVIEW_KEYS, XLSX_MIMETYPE, report_pdf, report_xlsx
+from daiban.supervision.exports import OVERVIEW_KEYS, XLSX_MIMETYPE, report_html, report_pdf, report_xlsx
 from daiban.supervision.report import (
     FIGURE_LABELS,
     SUBMISSION_STATUSES,
@@ -161,5 +161,16 @@ class ReportView(RoleGuard, BaseView):
     def export_pdf(self):
         """The report as PDF, from the print page."""
         figures, submission, statuses = self._export_subject()
-        return report_pdf(figures, submission, statuses)
+        return report_pdf(figures, submission, statuses, **self._print_links(figures))
+
+    @expose("/print")
+    def print_report(self):
+        """The report as a page to print, the same page the PDF is made from."""
+        figures, submission, statuses = self._export_subject()
+        return report_html(figures, submission, statuses, pdf=False, **self._print_links(figures))
+
+    def _print_links(self, figures: QuarterlyFigures) -> dict:
+        where = {"unit": figures.unit.key, "year": figures.year, "quarter": figures.quarter}
+        return {"pdf_url": self.get_url(".export_pdf", **where),
+                "back": ("返回季度报告", self.get_url(".index", **where))}
 

@@ -156,14 +156,16 @@ def report_xlsx(figures: QuarterlyFigures, submission: ReportSubmission | None =
 
 def report_html(figures: QuarterlyFigures, submission: ReportSubmission | None = None,
                 statuses: Sequence[UnitStatus] | None = None, pdf: bool = True,
-                pdf_url: str | None = None) -> str:
+                pdf_url: str | None = None, back: tuple[str, str] | None = None) -> str:
     """The quarterly report as a self-contained print page (templates/print/report.html)."""
     return render_template("print/report.html", figures=figures, submission=submission,
-                           statuses=statuses or [], rates=RATES, pdf=pdf, pdf_url=pdf_url)
+                           statuses=statuses or [], rates=RATES, pdf=pdf, pdf_url=pdf_url, back=back)
 
 
 def report_pdf(figures: QuarterlyFigures, submission: ReportSubmission | None = None,
-               statuses: Sequence[UnitStatus] | None = None):
-    """The quarterly report as a PDF response, rendered from the print page."""
-    return pdf_response(report_html(figures, submission, statuses),
+               statuses: Sequence[UnitStatus] | None = None, pdf_url: str | None = None,
+               back: tuple[str, str] | None = None):
+    """The quarterly report as a PDF response, rendered from the print page (which answers
+    instead when the server cannot make the PDF)."""
+    return pdf_response(lambda pdf: report_html(figures, submission, statuses, pdf, pdf_url, back),
                         f"{figures.unit.name}{figures.year}年第{figures.quarter}季度报告.pdf")

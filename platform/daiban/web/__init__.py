@@ -94,8 +94,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(vendor)
 
     from daiban.admin import init_admin
-    from daiban.web import auth, catalog, rating
+    from daiban.web import auth, catalog, pdf, rating
 
+    pdf.init_app(app)
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(catalog.bp)

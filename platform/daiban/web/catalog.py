@@ -85,7 +85,7 @@ def notice(code: str):
 @bp.route("/matters/<code>/notice.pdf")
 def notice_pdf(code: str):
     """The one-time notice as a PDF, with the same answers as the print view."""
-    return pdf_response(_notice_page(code, pdf=True), f"一次性告知单-{code}.pdf")
+    return pdf_response(lambda pdf: _notice_page(code, pdf), f"一次性告知单-{code}.pdf")
 
 
 @bp.app_errorhandler(404)
