@@ -25,7 +25,14 @@ from daiban.catalog.org import (
 )
 from daiban.catalog.problems import ERROR, WARNING, Problem
 from daiban.catalog.schemas import check_schema, fill_defaults
-from daiban.catalog.settings import SupervisionSettings, check_settings, compile_settings
+from daiban.catalog.settings import (
+    SecuritySettings,
+    SupervisionSettings,
+    check_security,
+    check_settings,
+    compile_security,
+    compile_settings,
+)
 from daiban.catalog.sources import Source, find_files, read_source
 from daiban.catalog.workflow import Workflow, compile_workflow
 
@@ -55,6 +62,7 @@ class Catalog:
     calendar: WorkCalendar = field(default_factory=lambda: WorkCalendar.from_documents([]))
     workflow: Workflow | None = None  # None when config/workflow/case.yaml is missing or invalid
     supervision: SupervisionSettings = field(default_factory=SupervisionSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
 
 @dataclass
@@ -173,6 +181,7 @@ def load_catalog(
     _load_calendar(reader, catalog, problems, today or datetime.date.today())
     _load_workflow(reader, catalog, problems)
     _load_supervision(reader, catalog, problems)
+    _load_security(reader, catalog, problems)
 
     if not include_matters:
         problems.sort(key=lambda p: (p.path, p.line, p.column, p.pointer))
@@ -305,6 +314,24 @@ def _load_supervision(reader: _Reader, catalog: Catalog, problems: list[Problem]
     problems.extend(source.problem(p, m) for p, m in found)
     if not found:
         catalog.supervision = compile_settings(data)
+
+
+def _load_security(reader: _Reader, catalog: Catalog, problems: list[Problem]) -> None:
+    """Read config/security.yaml; without it the schema's defaults apply (a warning says so)."""
+    config_dir = reader.config_dir
+    path = next((config_dir / n for n in ("security.yaml", "security.yml", "security.json")
+                 if (config_dir / n).is_file()), None)
+    if path is None:
+        problems.append(Problem(str(config_dir / "security.yaml"), 1, 1, "",
+                                "缺少安全设置 security.yaml，按默认值执行", WARNING))
+        return
+    source, data = reader.read(path, "security")
+    if data is None:
+        return
+    found = check_security(data)
+    problems.extend(source.problem(p, m) for p, m in found)
+    if not found:
+        catalog.security = compile_security(data)
 
 
 def _check_version(source: Source, matter: Matter, state: PublishedState) -> list[Problem]:

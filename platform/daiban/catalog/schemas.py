@@ -27,6 +27,7 @@ SCHEMA_FILES = {
     "domains": "domains.schema.json",
     "workflow": "workflow.schema.json",
     "supervision": "supervision.schema.json",
+    "security": "security.schema.json",
 }
 
 TYPE_NAMES = {

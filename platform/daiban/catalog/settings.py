@@ -78,3 +78,42 @@ def check_settings(doc: dict) -> list[tuple[str, str]]:
                           f"{after['label']}的超期天数（{after['overdue_working_days']}）应大于"
                           f"{before['label']}的（{before['overdue_working_days']}）"))
     return found
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """Password policy, sign-in lockout, session lifetimes and audit retention; defaults are the schema's."""
+
+    password_min_length: int = 10
+    password_min_kinds: int = 3
+    password_history: int = 5
+    max_failures: int = 5
+    lockout_minutes: int = 15
+    max_failures_per_address: int = 20
+    address_window_minutes: int = 15
+    idle_minutes: int = 30
+    absolute_hours: int = 12
+    audit_retention_days: int = 365
+
+
+def compile_security(doc: dict) -> SecuritySettings:
+    """Build the security settings from a default-filled security document."""
+    password, sign_in, session = doc["password"], doc["sign_in"], doc["session"]
+    return SecuritySettings(
+        password_min_length=password["min_length"], password_min_kinds=password["min_kinds"],
+        password_history=password["history"], max_failures=sign_in["max_failures"],
+        lockout_minutes=sign_in["lockout_minutes"],
+        max_failures_per_address=sign_in["max_failures_per_address"],
+        address_window_minutes=sign_in["address_window_minutes"],
+        idle_minutes=session["idle_minutes"], absolute_hours=session["absolute_hours"],
+        audit_retention_days=doc["audit"]["retention_days"],
+    )
+
+
+def check_security(doc: dict) -> list[tuple[str, str]]:
+    """Meaning checks beyond the schema: the idle timeout fits inside the absolute lifetime."""
+    session = doc["session"]
+    if session["idle_minutes"] > session["absolute_hours"] * 60:
+        return [("/session/idle_minutes", f"无操作超时（{session['idle_minutes']} 分钟）不能长于"
+                 f"最长登录时长（{session['absolute_hours']} 小时）")]
+    return []

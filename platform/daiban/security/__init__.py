@@ -1,0 +1,1 @@
+"""Security: secrets, sessions, keys and crypto (SM3/SM4), the audit chain."""
