@@ -64,6 +64,17 @@ def write_matter(config_dir: Path, doc: dict | None = None, filename: str | None
     return path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _keyring(tmp_path_factory):
+    """Every test seals with a keyring in a temporary folder, never the repo's var/keys.json."""
+    from daiban.security import keys
+
+    path = tmp_path_factory.mktemp("keys") / "keys.json"
+    keys.use_keyring(path)
+    yield path
+    keys.use_keyring(None)
+
+
 def _backends():
     yield pytest.param("sqlite", id="sqlite")
     yield pytest.param(
