@@ -164,3 +164,19 @@ def test_the_demo_database_and_its_wal_hold_no_id_number_or_phone_in_clear(db):
     blob = b"".join(f.read_bytes() for f in files if f.exists())
     found = sorted(s for s in secrets if s.encode() in blob)
     assert found == []
+
+
+def test_a_tampered_value_shows_a_clear_error_on_the_case_page(db_url, db, tmp_path):
+    from case_screens import make_site, open_elderly_case, signed_in
+
+    site = make_site(db_url, tmp_path / "uploads")
+    client = signed_in(site, "village")
+    open_elderly_case(client)
+    case = Case.get()
+    sealed = case.applicant_id_number_sealed
+    flipped = sealed[:-4] + ("AAAA" if sealed[-4:] != "AAAA" else "BBBB")
+    db.execute_sql(f"UPDATE case_file SET applicant_id_number_sealed = {db.param}", (flipped,))
+    response = client.get(f"/admin/cases/{case.id}/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "无法解开公民身份号码" in page and "篡改" in page
