@@ -180,3 +180,28 @@ def test_a_tampered_value_shows_a_clear_error_on_the_case_page(db_url, db, tmp_p
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "无法解开公民身份号码" in page and "篡改" in page
+
+
+def test_an_agent_mobile_is_sealed_and_masked_in_the_audit_log(db_url, db):
+    from conftest import CONFIG
+    from daiban.accounts import create_user
+    from daiban.catalog.loader import load_catalog
+    from daiban.models import AuditLog, ServiceCenter
+    from daiban.orgsync import sync_organisation
+    from daiban.web import create_app
+    from test_admin import csrf_token, sign_in
+
+    sync_organisation(load_catalog(CONFIG, include_matters=False).catalog.organisation)
+    center = ServiceCenter.get(ServiceCenter.code == "xinlin-center")
+    create_user("admin", "管理员", "Test-pass-2026", ["system_admin"], center=center)
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG)})
+    agent = Agent.create(name="要删除的代办员", center=center, phone="13904821077")
+    stored = db.execute_sql(f"SELECT phone FROM agent WHERE id = {db.param}", (agent.id,)).fetchone()[0]
+    assert stored.startswith("sm4:") and Agent.get_by_id(agent.id).phone == "13904821077"
+    client = app.test_client()
+    sign_in(client, "admin")
+    token = csrf_token(client, "/admin/agent/")
+    client.post("/admin/agent/delete/", data={"id": agent.id, "csrf_token": token})
+    logged = " ".join(f"{a.before} {a.after}" for a in AuditLog.select())
+    assert "13904821077" not in logged
+    assert "139****1077" in logged
