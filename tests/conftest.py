@@ -70,9 +70,15 @@ def _keyring(tmp_path_factory):
     from daiban.security import keys
 
     path = tmp_path_factory.mktemp("keys") / "keys.json"
+    previous = os.environ.get("DAIBAN_KEYS_FILE")
+    os.environ["DAIBAN_KEYS_FILE"] = str(path)  # subprocesses (live server, CLI) too
     keys.use_keyring(path)
     yield path
     keys.use_keyring(None)
+    if previous is None:
+        os.environ.pop("DAIBAN_KEYS_FILE", None)
+    else:
+        os.environ["DAIBAN_KEYS_FILE"] = previous
 
 
 def _backends():

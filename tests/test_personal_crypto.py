@@ -205,3 +205,17 @@ def test_an_agent_mobile_is_sealed_and_masked_in_the_audit_log(db_url, db):
     logged = " ".join(f"{a.before} {a.after}" for a in AuditLog.select())
     assert "13904821077" not in logged
     assert "139****1077" in logged
+
+
+def test_the_app_refuses_to_start_on_a_keyring_others_can_read(db_url, db, own_keyring):
+    from conftest import CONFIG
+    from daiban.web import create_app
+
+    keys.load(own_keyring)
+    os.chmod(own_keyring, 0o640)
+    keys.reset()
+    with pytest.raises(keys.KeyringError, match="无法启动：密钥文件 .* 的权限过宽"):
+        create_app({"TESTING": True, "DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG)})
+    os.chmod(own_keyring, 0o600)
+    keys.reset()
+    assert create_app({"TESTING": True, "DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG)})
