@@ -222,3 +222,42 @@ def test_the_app_refuses_to_start_on_a_keyring_others_can_read(db_url, db, own_k
     os.chmod(own_keyring, 0o600)
     keys.reset()
     assert create_app({"TESTING": True, "DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG)})
+
+
+def test_a_database_at_011_with_plain_case_rows_upgrades_and_every_value_reveals(db_url, db):
+    from daiban.db import _router
+
+    fill_with_demo()
+    before = _all_values()
+    p = db.param
+    for case in Case.select():
+        plain = json.loads(case.values)
+        for leaf in plain.values():
+            if isinstance(leaf, dict) and "$sealed" in leaf:
+                leaf["$sealed"] = "plain:" + personal._unseal(leaf["$sealed"], leaf["kind"])
+        id_number = personal._unseal(case.applicant_id_number_sealed, "id_number")
+        phone = personal._unseal(case.applicant_phone_sealed, "phone")
+        db.execute_sql(
+            f"UPDATE case_file SET applicant_id_number_sealed = {p}, applicant_phone_sealed = {p}, "
+            f"form_values = {p} WHERE id = {p}",
+            (id_number and f"plain:{id_number}", phone and f"plain:{phone}",
+             json.dumps(plain, ensure_ascii=False), case.id))
+    for agent_id, phone in [(a.id, a.phone) for a in Agent.select()]:  # agent phones in clear
+        db.execute_sql(f"UPDATE agent SET phone = {p} WHERE id = {p}", (phone, agent_id))
+    _router(db).rollback()  # back to 011: no index columns, clear values
+    assert pending_names(db) == ["012_personal_encryption"]
+    assert set(personal.key_counts(db)) == {"plain"}
+    upgrade_database(db)
+    assert _all_values() == before
+    assert "plain" not in personal.key_counts(db)
+    for id_number, phone, _ in before[0]:
+        if id_number:
+            assert Case.select().where(personal.find_cases_by_id_number(id_number)).exists()
+        if phone:
+            assert Case.select().where(personal.find_cases_by_phone(phone)).exists()
+
+
+def pending_names(db):
+    from daiban.db import pending_migrations
+
+    return pending_migrations(db)

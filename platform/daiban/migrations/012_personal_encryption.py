@@ -29,4 +29,6 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
 
 def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
     """Drop the blind-index columns (sealed values stay sealed: they need the keyring to open)."""
+    for column in ("applicant_id_number_index", "applicant_phone_index"):
+        migrator.sql(f"DROP INDEX IF EXISTS case_file_{column}")
     migrator.remove_fields("case_file", "applicant_id_number_index", "applicant_phone_index")
