@@ -64,6 +64,23 @@ def write_matter(config_dir: Path, doc: dict | None = None, filename: str | None
     return path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _keyring(tmp_path_factory):
+    """Every test seals with a keyring in a temporary folder, never the repo's var/keys.json."""
+    from daiban.security import keys
+
+    path = tmp_path_factory.mktemp("keys") / "keys.json"
+    previous = os.environ.get("DAIBAN_KEYS_FILE")
+    os.environ["DAIBAN_KEYS_FILE"] = str(path)  # subprocesses (live server, CLI) too
+    keys.use_keyring(path)
+    yield path
+    keys.use_keyring(None)
+    if previous is None:
+        os.environ.pop("DAIBAN_KEYS_FILE", None)
+    else:
+        os.environ["DAIBAN_KEYS_FILE"] = previous
+
+
 def _backends():
     yield pytest.param("sqlite", id="sqlite")
     yield pytest.param(

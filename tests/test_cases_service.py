@@ -523,24 +523,27 @@ def test_id_number_and_phone_are_stored_only_sealed_and_read_through_the_accesso
     case = new_case(world)
     assert personal.masked_id_number(case) == "152223********002X"  # stored upper-cased
     assert personal.masked_phone(case) == "139****0001"
-    assert case.applicant_id_number_sealed == "plain:15222319450101002X"  # sealed, scheme named
+    assert case.applicant_id_number_sealed.startswith("sm4:k1:")  # sealed, scheme and key named
+    assert "15222319450101002X" not in case.applicant_id_number_sealed
     stored = case.form_values
-    for key in ("id_number", "phone", "agent_id_number"):
+    for key in ("id_number", "phone", "agent_id_number", "bank_account"):  # bank_account: personal
         assert set(stored[key]) == {"$sealed", "kind"}, key
     assert stored["name"] == "巴特尔" and stored["bank_name"] == "农村信用社"
     masked = personal.masked_values(case)
     assert masked["id_number"] == "152223********002X" and masked["phone"] == "139****0001"
+    assert masked["bank_account"] == "6**************0"  # personal: first and last kept
     assert AuditLog.select().count() == 0  # masking is not a reveal
 
     assert personal.reveal_id_number(case, by=world.users["township_agent"], reason="核对身份") == ID_NUMBER
     assert personal.reveal_phone(case, by="department_liaison") == "13900000001"
     full = personal.reveal_values(case, by="banner_agent")
     assert full["agent_id_number"] == elderly_values()["agent_id_number"]
+    assert full["bank_account"] == "6230000000000000"
     logged = [(a.action, a.actor, a.object_id, a.summary) for a in AuditLog.select().order_by(AuditLog.id)]
     assert logged == [
         ("reveal", "township_agent", case.number, "查看完整公民身份号码：核对身份"),
         ("reveal", "department_liaison", case.number, "查看完整联系电话"),
-        ("reveal", "banner_agent", case.number, "查看完整申请表（公民身份号码、联系电话）"),
+        ("reveal", "banner_agent", case.number, "查看完整申请表（公民身份号码、联系电话、个人信息）"),
     ]
     with pytest.raises(TypeError):
         personal.reveal_id_number(case)  # who asked must be named

@@ -146,7 +146,8 @@ def build_world(today: datetime.date, seed: int = 5) -> World:
         row = dict(number=f"BDT{n:05d}", matter_code=code, matter_version=version,
                    mode=rng.choice(list(CASE_MODES)), channel=rng.choice(CASE_CHANNELS), status=status,
                    first_agent=agents[center], center=centers[center], applicant_name=f"申请人{n}",
-                   accepted_on=accepted, due_on=due, applicant_id_number_sealed=personal.seal(ID_NUMBER))
+                   accepted_on=accepted, due_on=due,
+                   applicant_id_number_sealed=personal.seal(ID_NUMBER, "id_number"))
         if status in STOPPED_STATES:
             row["clock_stopped_on"] = min(today, accepted + DAY * rng.randint(0, 25))
         if status in RESULT_STATES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -522,6 +523,60 @@ def alerts_run(ctx, today: str | None, config_dir: Path) -> None:
                f"（临期提醒 {run.due_soon} 条，超期督办 {run.overdue} 条，"
                f"差评整改提醒 {run.rectifications} 条），"
                f"已送达 {delivery.sent} 条{failed}。")
+
+
+@main.group()
+def keys() -> None:
+    """The keyring of personal data at rest (SM4 data keys; DAIBAN_KEYS_FILE)."""
+
+
+@keys.command("rotate")
+@click.option("--resume", is_flag=True, help="Add no key: finish re-sealing under the active key.")
+@click.pass_context
+def keys_rotate(ctx, resume: bool) -> None:
+    """Add a data key, make it active and re-seal every stored personal value under it (old keys
+    stay in the file, so an interrupted run resumes with --resume)."""
+    from daiban.cases.personal import count_rows, reseal_all
+    from daiban.security import keys as keyring
+
+    if os.environ.get("DAIBAN_KEYS", "").strip():
+        raise click.ClickException("密钥来自环境变量 DAIBAN_KEYS，无法在此轮换："
+                                   "请改用密钥文件 DAIBAN_KEYS_FILE")
+    db = _open(ctx)
+    try:
+        keyring.keyring()
+        path = keyring.keyring_path()
+        new_id = keyring.keyring().active if resume else keyring.rotate(path)
+    except keyring.KeyringError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"当前密钥：{new_id}（{path}）")
+    with click.progressbar(length=count_rows(db), label="重新加密", show_pos=True, file=sys.stderr) as bar:
+        done = reseal_all(db, progress=bar.update)
+    click.echo(f"已用密钥 {new_id} 重新加密：身份证号 {done['id_number']} 个，联系电话 {done['phone']} 个，"
+               f"申请表字段 {done['form']} 个，代办员手机号 {done['agent_phone']} 个。"
+               f"旧密钥仍保留在密钥文件中。")
+
+
+@keys.command("status")
+@click.pass_context
+def keys_status(ctx) -> None:
+    """Print the key ids and how many stored values each seals."""
+    from daiban.cases.personal import key_counts
+    from daiban.security import keys as keyring
+
+    db = _open(ctx)
+    try:
+        ring = keyring.keyring()
+    except keyring.KeyringError as exc:
+        raise click.ClickException(str(exc)) from None
+    counts = key_counts(db)
+    click.echo(f"密钥来源：{ring.source}")
+    for key_id in ring.data:
+        mark = "（当前）" if key_id == ring.active else ""
+        click.echo(f"{key_id}{mark}：加密 {counts.pop(key_id, 0)} 个值")
+    for key_id, n in sorted(counts.items()):
+        label = "未加密（plain）" if key_id == "plain" else f"{key_id}（密钥文件中没有！）"
+        click.echo(f"{label}：{n} 个值")
 
 
 if __name__ == "__main__":

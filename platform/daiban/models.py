@@ -8,6 +8,7 @@ import json
 import peewee
 
 from daiban.db import database
+from daiban.security.fields import SealedCharField
 
 
 class ImmutableRecordError(RuntimeError):
@@ -170,7 +171,7 @@ class Agent(BaseModel):
     name = peewee.CharField(max_length=64, index=True)
     center = peewee.ForeignKeyField(ServiceCenter, null=True, backref="agents", on_delete="RESTRICT")
     department = peewee.ForeignKeyField(Department, null=True, backref="agents", on_delete="RESTRICT")
-    phone = peewee.CharField(max_length=30, null=True)
+    phone = SealedCharField(null=True)  # a mobile: sealed at rest (SM4-GCM)
     status = peewee.CharField(max_length=16, default="active", index=True)
     duties = peewee.TextField(default="")  # 代办员责任清单, one duty per line
     user = peewee.ForeignKeyField(User, null=True, backref="agent_profiles", on_delete="RESTRICT")
@@ -305,6 +306,8 @@ class Case(BaseModel):
     applicant_name = peewee.CharField(max_length=100, default="", index=True)
     applicant_id_number_sealed = peewee.CharField(max_length=255, null=True)  # via cases.personal only
     applicant_phone_sealed = peewee.CharField(max_length=255, null=True)  # via cases.personal only
+    applicant_id_number_index = peewee.CharField(max_length=64, null=True, index=True)  # blind index
+    applicant_phone_index = peewee.CharField(max_length=64, null=True, index=True)  # blind index
     values = peewee.TextField(column_name="form_values", default="{}")  # JSON; sensitive leaves sealed
     accepted_on = peewee.DateField()
     due_on = peewee.DateField(null=True, index=True)

@@ -138,8 +138,19 @@ class ScopedModelView(RoleGuard, ModelView):
         return ScopedAjaxLoader(name, remote, **options)
 
     # ---- changes ------------------------------------------------------------------------
+    def _masked(self, data):
+        """A record's dict for the audit log with every sealed column masked (never in clear)."""
+        if not isinstance(data, dict):
+            return data
+        from daiban.cases.personal import mask_phone
+        from daiban.security.fields import SealedCharField
+
+        sealed = {name for name, f in self.model._meta.fields.items() if isinstance(f, SealedCharField)}
+        return {k: (mask_phone(v) if k in sealed and isinstance(v, str) else v) for k, v in data.items()}
+
     def _audit(self, action: str, record, before=None, after=None, summary: str = ""):
         principal = current_principal()
+        before, after = self._masked(before), self._masked(after)
         audit.record(
             action, principal.username if principal else "-",
             roles=",".join(r.id for r in principal.roles) if principal else "",

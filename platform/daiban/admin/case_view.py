@@ -273,6 +273,14 @@ class CaseView(RoleGuard, BaseView):
     def details(self, case_id: int):
         """A case: applicant (masked), matter, status, due date, history and the next steps."""
         case = self._case(case_id)
+        try:
+            return self._details(case)
+        except (personal.TamperedData, personal.SealError) as exc:
+            # A sealed value that does not open: say so plainly (never garbage, never a 500).
+            return render_template("error.html", title=f"办件 {case.number} 的个人信息无法解开",
+                                   message=str(exc)), 409
+
+    def _details(self, case):
         ref = self._ref()
         today = datetime.date.today()
         actor = Actor.from_principal(current_principal())

@@ -230,8 +230,10 @@ def open_case_of(matter_code: str, id_number: str | None, workflow: Workflow) ->
     if not id_number:
         return None
     finals = [s.id for s in workflow.states if workflow.is_final(s.id)]
-    candidates = Case.select().where((Case.matter_code == matter_code) & Case.status.not_in(finals))
-    return next((c for c in candidates if personal.same_id_number(c, id_number)), None)
+    return (Case.select()
+            .where(personal.find_cases_by_id_number(id_number) & (Case.matter_code == matter_code)
+                   & Case.status.not_in(finals))
+            .order_by(Case.id).first())
 
 
 def _refuse_unless_allowed(current: Case, t: Transition | None, transition_id: str, user: User | None,

@@ -47,7 +47,7 @@ def _field(data: dict) -> FormField:
         min_length=data.get("min_length"), max_length=data.get("max_length"),
         pattern=data.get("pattern"), pattern_message=data.get("pattern_message"),
         visible_when=data.get("visible_when"), required_when=data.get("required_when"),
-        in_register=data.get("in_register", False),
+        in_register=data.get("in_register", False), personal=data.get("personal", False),
         fields=tuple(_field(f) for f in data.get("fields", ())),
         min_items=data.get("min_items"), max_items=data.get("max_items"),
         accept=tuple(data.get("accept", ())),

@@ -87,6 +87,7 @@ class FormField:
     visible_when: str | None = None
     required_when: str | None = None
     in_register: bool = False
+    personal: bool = False  # sealed at rest and shown masked (cases.personal)
     fields: tuple[FormField, ...] = ()
     min_items: int | None = None
     max_items: int | None = None

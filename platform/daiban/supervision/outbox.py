@@ -68,9 +68,8 @@ class SmsGateway(Protocol):
 def recipient_phone(user: User) -> str | None:
     """The phone of the user's active agent profile (代办员), where text messages go, or None."""
     agent = (Agent.select(Agent.phone)
-             .where((Agent.user == user.id) & (Agent.status == "active") & Agent.phone.is_null(False)
-                    & (Agent.phone != ""))
-             .order_by(Agent.id).first())
+             .where((Agent.user == user.id) & (Agent.status == "active") & Agent.phone.is_null(False))
+             .order_by(Agent.id).first())  # sealed column: a blank phone is stored as NULL
     return agent.phone if agent else None
 
 

@@ -69,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
+    __import__("daiban.security.startup").security.startup.check()  # SM3/SM4 self-test, keyring
     db = connect_database(app.config["DATABASE_URL"])
     app.extensions["daiban"] = load_reference(app.config["CONFIG_DIR"])
 
