@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"
 TODAY = datetime.date(2026, 11, 28)
 PG_URL = os.environ.get("DAIBAN_TEST_PG_URL")
+os.environ.setdefault("DAIBAN_AUDIT_KEY", "5a" * 32)  # the audit chain key; never var/audit.key
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Security primitives: keys, the audit hash chain."""
