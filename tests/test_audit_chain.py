@@ -72,3 +72,20 @@ def test_the_app_connection_cannot_update_or_delete(db):
             with db.atomic():
                 db.execute_sql(statement)
     assert AuditLog.get_by_id(row.id).summary == "改 0"
+
+
+def test_migration_chains_existing_rows(db_url):
+    from daiban.db import connect_database, upgrade_database
+
+    connection = connect_database(db_url)
+    upgrade_database(connection, until="011_supervision")
+    for i in range(3):
+        connection.execute_sql(
+            "INSERT INTO audit_log (at, actor, roles, ip, action, object_type, object_id, summary)"
+            f" VALUES ('2026-01-0{i + 1} 10:00:00.123456', 'old', '', '', 'login', 'user', '{i}', '')")
+    upgrade_database(connection)
+    audit.record("logout", "old", object_type="user", object_id="0")
+    result = _verify(db_url)
+    connection.close()
+    assert result.exit_code == 0, result.output
+    assert "共 4 条" in result.output
