@@ -200,8 +200,10 @@ def test_role_sees_and_touches_only_its_scope(world, role):
     sign_in(client, f"u_{role}")
     principal_role = ROLE_ROLES[role]
     # An audit record of this user and one of somebody else.
-    mine = AuditLog.create(actor=f"u_{role}", action="update", summary=f"审计在内{role}")
-    theirs = AuditLog.create(actor="somebody", action="update", summary=f"审计在外{role}")
+    # Dated ahead, so the rows the walk itself audits (denied reads, writes) stay below them.
+    ahead = datetime.datetime.now() + datetime.timedelta(days=1)
+    mine = AuditLog.create(actor=f"u_{role}", action="update", summary=f"审计在内{role}", at=ahead)
+    theirs = AuditLog.create(actor="somebody", action="update", summary=f"审计在外{role}", at=ahead)
     records = dict(records, audit_log=(mine, theirs))
 
     for view in VIEWS:

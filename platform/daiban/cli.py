@@ -579,5 +579,42 @@ def keys_status(ctx) -> None:
         click.echo(f"{label}：{n} 个值")
 
 
+def audit() -> None:
+    """The audit trail (审计日志)."""
+
+
+@audit.command("verify")
+@click.option("--batch", default=5000, show_default=True, help="Rows read per query.")
+@click.pass_context
+def audit_verify(ctx, batch: int) -> None:
+    """Check the hash chain: report the first altered, missing or unsealed record."""
+    from daiban import audit as audit_trail
+    from daiban.models import AuditLog
+    from daiban.security import audit_chain
+
+    _open(ctx)
+    total = AuditLog.select().count()
+    key = audit_trail._audit_key()
+    problem = None
+    checked = 0
+    with click.progressbar(length=total, label="校验审计日志", file=sys.stderr) as bar:
+        rows = audit_trail.iter_rows(batch)
+        counted = (bar.update(1) or row for row in rows)
+        for found in audit_chain.check(key, counted):
+            problem = found
+        checked = bar.pos
+    if problem is None:
+        click.echo(f"审计日志完整：共 {total} 条记录，哈希链校验通过。")
+        return
+    row, kind = problem
+    messages = {
+        "altered": f"第 {row['id']} 条记录已被篡改（哈希不符）",
+        "missing": f"第 {row['id']} 条之前有记录缺失或被删除",
+        "unsealed": f"第 {row['id']} 条记录未封存（没有哈希）",
+    }
+    click.echo(f"审计日志校验失败：{messages[kind]}（已校验 {checked} 条）。", err=True)
+    sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

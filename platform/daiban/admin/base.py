@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 import peewee
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.peewee import ModelView
@@ -24,6 +24,8 @@ from daiban import audit
 from daiban.access import scoped
 from daiban.db import database
 from daiban.models import model_label
+
+AUDIT_FAILED = "保存失败：审计记录未能写入，本次修改没有保存，请稍后重试"
 
 log = logging.getLogger(__name__)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -160,18 +162,32 @@ class ScopedModelView(RoleGuard, ModelView):
         )
 
     def create_model(self, form):
-        """Create, then audit."""
-        record = super().create_model(form)
-        if record:
-            self._audit("create", record, after=model_to_dict(record, recurse=False))
+        """Create and audit in one transaction: no record without its audit row."""
+        try:
+            with database.atomic():
+                record = super().create_model(form)
+                if record:
+                    self._audit("create", record, after=model_to_dict(record, recurse=False))
+        except (peewee.DatabaseError, OSError):
+            current_app.logger.exception("audited create of %s failed", self.model.__name__)
+            flash(AUDIT_FAILED, "error")
+            return False
         return record
 
     def update_model(self, form, model):
-        """Update (only records in scope reach here), then audit with before and after."""
+        """Update (only records in scope reach here) and audit, with before and after, in one
+        transaction."""
         before = model_to_dict(model, recurse=False)
-        ok = super().update_model(form, model)
-        if ok:
-            self._audit("update", model, before=before, after=model_to_dict(model, recurse=False))
+        try:
+            with database.atomic():
+                ok = super().update_model(form, model)
+                if ok:
+                    self._audit("update", model, before=before,
+                                after=model_to_dict(model, recurse=False))
+        except (peewee.DatabaseError, OSError):
+            current_app.logger.exception("audited update of %s failed", self.model.__name__)
+            flash(AUDIT_FAILED, "error")
+            return False
         return ok
 
     def delete_model(self, model):

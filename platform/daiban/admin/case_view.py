@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+import peewee
 from flask import abort, current_app, flash, redirect, render_template, request
 from flask_admin import BaseView, expose
 from flask_login import current_user
@@ -33,6 +34,7 @@ from daiban.cases.service import (
     working_days_left,
 )
 from daiban.catalog.model import CHANNEL_LABELS, Matter
+from daiban.db import database
 from daiban.models import (
     Case,
     CaseMaterial,
@@ -228,6 +230,10 @@ class CaseView(RoleGuard, BaseView):
         except CaseError as exc:
             flash(str(exc), "error")
             return back
+        except (peewee.DatabaseError, OSError):
+            current_app.logger.exception("opening a case of %s failed", code)
+            flash("建档失败：审计记录或办件未能写入，办件没有建立，请稍后重试", "error")
+            return back
         flash(f"已建档：办件编号 {case.number}", "success")
         return redirect(self.get_url(".details", case_id=case.id))
 
@@ -239,11 +245,12 @@ class CaseView(RoleGuard, BaseView):
         if version_in_force(code) is None:
             abort(404)
         user = current_user.user
-        record = Consultation.create(agent=user, center=user.center, matter_code=code,
-                                     channel=request.form.get("channel", "window"),
-                                     note=request.form.get("note", "").strip())
-        audit.record("create", user.username, roles=user.roles, ip=request.remote_addr or "",
-                     object_type="consultation", object_id=record.id, summary=f"咨询 {code}")
+        with database.atomic():  # no consultation without its audit row
+            record = Consultation.create(agent=user, center=user.center, matter_code=code,
+                                         channel=request.form.get("channel", "window"),
+                                         note=request.form.get("note", "").strip())
+            audit.record("create", user.username, roles=user.roles, ip=request.remote_addr or "",
+                         object_type="consultation", object_id=record.id, summary=f"咨询 {code}")
         flash("已记录为咨询（未建档）", "success")
         return redirect(self.get_url(".index"))
 

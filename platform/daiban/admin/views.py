@@ -11,6 +11,7 @@ from wtforms.validators import Optional
 from daiban.accounts import PasswordTooWeak, check_password_strength
 from daiban.admin.base import ScopedModelView, mask
 from daiban.audit import ACTION_LABELS as AUDIT_ACTIONS
+from daiban.audit import OUTCOME_LABELS as AUDIT_OUTCOMES
 from daiban.models import Agent, AuditLog, Department, MatterVersion, OrgUnit, ServiceCenter, User
 
 LEVEL_CHOICES = [("banner", "旗"), ("township", "苏木乡镇"), ("village", "嘎查村（社区）")]
@@ -213,13 +214,16 @@ class AuditLogView(ScopedModelView):
 
     resource = "audit_log"
     read_only = True
-    column_list = ("at", "actor", "roles", "ip", "action", "object_type", "object_id", "summary")
+    column_list = ("at", "actor", "roles", "ip", "action", "object_type", "object_id", "summary",
+                   "outcome")
+    column_labels = {"outcome": "结果"}
     column_sortable_list = ("at", "actor", "action")
     column_searchable_list = ("actor",)
     column_filters = ("action", "object_type", "at")
     column_default_sort = ("at", True)
     column_formatters = {
         "action": lambda v, c, m, n: AUDIT_ACTIONS.get(m.action, m.action),
+        "outcome": lambda v, c, m, n: AUDIT_OUTCOMES.get(m.outcome, m.outcome),
     }
 
 

@@ -211,6 +211,11 @@ def open_case(
             from_status=None, to_status=workflow.initial, note="", due_on=case.due_on,
             lock_version=0,
         ).execute()
+        # In the same transaction: if the audit row cannot be written, no case is opened.
+        from daiban import audit
+
+        audit.record("create", agent.username, roles=agent.roles, object_type="case",
+                     object_id=number, summary=f"受理 {matter.code} {number}")
     return Case.get_by_id(case_id)
 
 

@@ -95,7 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(vendor)
 
     from daiban.admin import init_admin
-    from daiban.web import auth, catalog, pdf, rating
+    from daiban.web import audit_requests, auth, catalog, pdf, rating
 
     pdf.init_app(app)
     auth.login_manager.init_app(app)
@@ -103,6 +103,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(catalog.bp)
     app.register_blueprint(rating.bp)
     init_admin(app)
+    audit_requests.init_app(app)
 
     @app.context_processor
     def _unread_messages():
