@@ -17,6 +17,7 @@ from playhouse.db_url import connect as connect_url
 database = peewee.DatabaseProxy()
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MAX_ID = 2**31 - 1  # ids are 32-bit serials in PostgreSQL; a larger number names no record
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",  # readers never block the writer
     "foreign_keys": 1,

@@ -9,6 +9,7 @@ through `daiban.access.scoped`, so a record outside the user's scope is simply n
 from __future__ import annotations
 
 import logging
+import re
 
 import peewee
 from flask import abort, flash, redirect, request, url_for
@@ -22,7 +23,7 @@ from playhouse.shortcuts import model_to_dict
 
 from daiban import audit
 from daiban.access import scoped
-from daiban.db import database
+from daiban.db import MAX_ID, database
 from daiban.models import model_label
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,24 @@ def current_principal():
     return None
 
 
+def parse_id(value) -> int | None:
+    """A record id from a request: one whole number of ASCII digits within the id column's range;
+    None for anything else (a repeated `?id=3&id=3`, "²", "-1", "1e3", a number too big)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value).strip()
+    if not re.fullmatch(r"[0-9]{1,10}", text):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
 def in_scope_or_404(model, record_id: int):
     """The record of `model` with this id if the signed-in user's scope covers it; 404 otherwise
     (never 403: that would tell the user the record exists)."""
+    record_id = parse_id(record_id)
+    if record_id is None:
+        abort(404)
     record = scoped(model.select(), model, current_principal()).where(model.id == record_id).first()
     if record is None:
         abort(404)
@@ -49,7 +65,10 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     """Ajax lookups that only offer records inside the user's scope."""
 
     def get_one(self, pk):
-        """The record with this key, if in scope."""
+        """The record with this key, if in scope (a garbled key finds nothing)."""
+        pk = parse_id(pk)
+        if pk is None:
+            return None
         return scoped(self.model.select(), self.model, current_principal()).where(
             getattr(self.model, self.pk) == pk).first()
 
@@ -129,9 +148,13 @@ class ScopedModelView(RoleGuard, ModelView):
         return scoped(self.model.select(), self.model, current_principal())
 
     def get_one(self, id):
-        """A record by primary key, only if it is in the user's scope."""
+        """A record by primary key, only if it is in the user's scope; a repeated or garbled id
+        (`?id=3&id=3`, `?id=abc`) is not found: 404, the same page as a record out of scope."""
+        record_id = parse_id(id)
+        if record_id is None:
+            abort(404)
         pk = getattr(self.model, self._primary_key)
-        return self.get_query().where(pk == id).first()
+        return self.get_query().where(pk == record_id).first()
 
     def _create_ajax_loader(self, name, options):
         remote = getattr(self.model, name).rel_model
@@ -197,7 +220,7 @@ class ScopedModelView(RoleGuard, ModelView):
             abort(403)
         done = 0
         for record_id in ids:
-            record = self.get_one(record_id)
+            record = self.get_one(record_id) if parse_id(record_id) is not None else None
             if record is not None and self.delete_model(record):
                 done += 1
         flash(f"已处理 {done} 条记录", "success")
