@@ -241,3 +241,17 @@ def test_a_case_out_of_scope_is_not_found_with_a_way_back_to_the_admin(site):
     page = response.get_data(as_text=True)
     assert response.status_code == 404 and "不在您的数据范围内" in page and 'href="/admin/"' in page
     assert "返回事项目录" in site.test_client().get("/matters/NOPE-0001").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("number", ["2147483648", "9223372036854775808", "1" + "0" * 30])
+def test_an_id_past_the_database_range_is_not_found(site, number):
+    client = signed_in(site, "village")
+    open_elderly_case(client)
+    case = Case.get()
+    for method, url in (("GET", f"/admin/cases/{number}/"),
+                        ("GET", f"/admin/cases/{case.id}/documents/{number}"),
+                        ("POST", f"/admin/cases/{number}/act"),
+                        ("POST", f"/admin/alerts/messages/{number}/read")):
+        response = client.open(url, method=method)
+        assert response.status_code == 404, url
+        assert "不在您的数据范围内" in response.get_data(as_text=True), url

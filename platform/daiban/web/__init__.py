@@ -12,6 +12,7 @@ import flask_admin
 from flask import Blueprint, Flask, render_template
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from daiban.cases.uploads import MAX_SCAN_BYTES
 from daiban.catalog.calendar import WorkCalendar
@@ -19,7 +20,7 @@ from daiban.catalog.loader import load_catalog
 from daiban.catalog.org import Domain, Organisation, Role
 from daiban.catalog.settings import SupervisionSettings
 from daiban.catalog.workflow import Workflow
-from daiban.db import connect_database, default_url
+from daiban.db import MAX_ID, connect_database, default_url
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -47,9 +48,18 @@ def load_reference(config_dir: str) -> Reference:
     return Reference(c.roles, c.organisation, c.domains, c.calendar, c.workflow, c.supervision)
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in a route: a number past the id column's range matches no route (404) instead of
+    overflowing the database driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask application; `test_config` overrides settings (DATABASE_URL, CONFIG_DIR …)."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("DAIBAN_SECRET_KEY", "dev-only-secret"),
         DATABASE_URL=default_url(),
