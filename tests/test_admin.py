@@ -137,3 +137,18 @@ def test_search_box_says_where_it_searches(admin_app):
     page = client.get("/admin/agent/").get_data(as_text=True)
     assert 'placeholder="搜索：姓名"' in page
     assert ">None<" not in page and 'placeholder="None"' not in page
+
+
+def test_list_parameters_named_like_the_link_builders_own_are_dropped(admin_app):
+    from urllib.parse import parse_qs, urlsplit
+
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    for query in ("export_type=csv", "endpoint=x", "_method=POST", "_scheme=ftp&page=1"):
+        response = client.get(f"/admin/agent/?{query}&search=abc")
+        assert response.status_code == 302, query
+        location = urlsplit(response.headers["Location"])
+        assert location.path == "/admin/agent/", query
+        assert parse_qs(location.query)["search"] == ["abc"], query
+        assert set(parse_qs(location.query)) <= {"search", "page"}, query
+        assert client.get(response.headers["Location"]).status_code == 200, query

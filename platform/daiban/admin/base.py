@@ -13,6 +13,7 @@ import re
 
 import peewee
 from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.peewee import ModelView
@@ -28,6 +29,14 @@ from daiban.models import model_label
 
 log = logging.getLogger(__name__)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Flask-Admin's list builds its links with get_url(endpoint, export_type=…, **request.args): a
+# query parameter named like one of get_url's or url_for's own arguments (`_method`, `_scheme` …)
+# would be passed twice or change the link, and raise.
+LINK_ARGUMENTS = ("endpoint", "export_type")
+
+
+def _link_argument(name: str) -> bool:
+    return name in LINK_ARGUMENTS or name.startswith("_")
 
 
 def current_principal():
@@ -141,6 +150,14 @@ class ScopedModelView(RoleGuard, ModelView):
     @property
     def can_export(self):  # noqa: D102
         return self.allowed("export")
+
+    @expose("/")
+    def index_view(self):
+        """The list; a query parameter that would clash with its links' own arguments is dropped."""
+        if any(_link_argument(name) for name in request.args):
+            kept = {k: v for k, v in request.args.to_dict(flat=False).items() if not _link_argument(k)}
+            return redirect(self.get_url(".index_view", **kept))
+        return super().index_view()
 
     # ---- scope --------------------------------------------------------------------------
     def get_query(self):
