@@ -152,3 +152,25 @@ def test_list_parameters_named_like_the_link_builders_own_are_dropped(admin_app)
         assert parse_qs(location.query)["search"] == ["abc"], query
         assert set(parse_qs(location.query)) <= {"search", "page"}, query
         assert client.get(response.headers["Location"]).status_code == 200, query
+
+
+@pytest.mark.parametrize("target", [
+    "/admin/\r\nLocation: https://evil.example/", "/admin/\nX: y", "/admin/\x00", "/admin/\x7f",
+    "//evil.example/", "/\\evil.example/", "/\\/evil.example/", "https://evil.example/",
+    "javascript:alert(1)", "admin/", "", "/admin//evil.example",
+])
+def test_sign_in_with_a_bad_next_goes_to_the_admin(admin_app, target):
+    client = admin_app.test_client()
+    form = {"username": "bureau", "password": PASSWORD, "csrf_token": csrf_token(client)}
+    response = client.post("/login", query_string={"next": target}, data=form)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_sign_in_goes_on_to_the_page_asked_for(admin_app):
+    client = admin_app.test_client()
+    asked = client.get("/admin/agent/?search=%E5%BC%A0")
+    assert asked.status_code == 302
+    form = {"username": "bureau", "password": PASSWORD, "csrf_token": csrf_token(client)}
+    response = client.post(asked.headers["Location"], data=form)
+    assert response.headers["Location"] == "/admin/agent/?search=%E5%BC%A0"
