@@ -174,3 +174,17 @@ def test_sign_in_goes_on_to_the_page_asked_for(admin_app):
     form = {"username": "bureau", "password": PASSWORD, "csrf_token": csrf_token(client)}
     response = client.post(asked.headers["Location"], data=form)
     assert response.headers["Location"] == "/admin/agent/?search=%E5%BC%A0"
+
+
+def test_a_return_address_with_control_characters_is_refused(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    agent = Agent.create(name="返回地址测试", center=ServiceCenter.get(ServiceCenter.code == "banner-center"))
+    details = client.get("/admin/agent/details/", query_string={"id": agent.id, "url": "/admin/\r\nX: y"})
+    assert details.status_code == 400 and "返回地址" in details.get_data(as_text=True)
+    deleted = client.post("/admin/agent/delete/", data={"id": agent.id, "url": "\r\n",
+                                                        "csrf_token": csrf_token(client, "/admin/agent/")})
+    assert deleted.status_code == 400
+    assert Agent.get_or_none(Agent.id == agent.id) is not None
+    back = client.get("/admin/agent/details/", query_string={"id": agent.id, "url": "/admin/agent/?page=1"})
+    assert back.status_code == 200 and 'href="/admin/agent/?page=1"' in back.get_data(as_text=True)

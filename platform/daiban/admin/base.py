@@ -12,7 +12,7 @@ import logging
 import re
 
 import peewee
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
@@ -150,6 +150,18 @@ class ScopedModelView(RoleGuard, ModelView):
     @property
     def can_export(self):  # noqa: D102
         return self.allowed("export")
+
+    def _handle_view(self, name, **kwargs):
+        """Refuse a return address (`url`) holding control characters: Flask-Admin would redirect
+        to it (its safety check strips CR/LF before looking), and Werkzeug refuses the header."""
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        target = request.values.get("url")
+        if target and any(ord(c) < 32 or ord(c) == 127 for c in target):
+            return render_template("error.html", title="请求无效",
+                                   message="请求中的返回地址（url）无效，请从菜单重新打开此页面。"), 400
+        return None
 
     @expose("/")
     def index_view(self):
