@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -24,6 +25,18 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 5000,  # wait for a concurrent writer instead of failing at once
     "synchronous": "normal",
 }
+
+
+def parse_id(value) -> int | None:
+    """A record id from a request: one whole number of ASCII digits within the id column's range;
+    None for anything else (a repeated `?id=3&id=3`, "²", "-1", "1e3", a number too big)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value).strip()
+    if not re.fullmatch(r"[0-9]{1,10}", text):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
 class DatabaseUrlError(ValueError):

@@ -9,7 +9,6 @@ through `daiban.access.scoped`, so a record outside the user's scope is simply n
 from __future__ import annotations
 
 import logging
-import re
 
 import peewee
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -24,7 +23,7 @@ from playhouse.shortcuts import model_to_dict
 
 from daiban import audit
 from daiban.access import scoped
-from daiban.db import MAX_ID, database
+from daiban.db import database, parse_id
 from daiban.models import model_label
 
 log = logging.getLogger(__name__)
@@ -44,18 +43,6 @@ def current_principal():
     if current_user and current_user.is_authenticated:
         return current_user.principal
     return None
-
-
-def parse_id(value) -> int | None:
-    """A record id from a request: one whole number of ASCII digits within the id column's range;
-    None for anything else (a repeated `?id=3&id=3`, "²", "-1", "1e3", a number too big)."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        return None
-    text = str(value).strip()
-    if not re.fullmatch(r"[0-9]{1,10}", text):
-        return None
-    number = int(text)
-    return number if number <= MAX_ID else None
 
 
 def in_scope_or_404(model, record_id: int):

@@ -15,8 +15,9 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from daiban.access import scoped
-from daiban.admin.base import RoleGuard, current_principal, in_scope_or_404, parse_id
+from daiban.admin.base import RoleGuard, current_principal, in_scope_or_404
 from daiban.catalog.model import LEVEL_LABELS
+from daiban.db import parse_id
 from daiban.models import OrgUnit, ServiceCenter
 from daiban.supervision.models import STANDARD_ITEMS, CenterAssessment
 from daiban.supervision.standard import (
