@@ -188,3 +188,12 @@ def test_a_return_address_with_control_characters_is_refused(admin_app):
     assert Agent.get_or_none(Agent.id == agent.id) is not None
     back = client.get("/admin/agent/details/", query_string={"id": agent.id, "url": "/admin/agent/?page=1"})
     assert back.status_code == 200 and 'href="/admin/agent/?page=1"' in back.get_data(as_text=True)
+
+
+def test_sorting_by_a_column_that_is_not_sortable_keeps_the_default_order(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    for view in ("matter_version", "agent", "app_user", "audit_log"):
+        for sort in range(12):
+            response = client.get(f"/admin/{view}/", query_string={"sort": sort, "desc": 1})
+            assert response.status_code == 200, f"{view}?sort={sort}"

@@ -158,6 +158,12 @@ class ScopedModelView(RoleGuard, ModelView):
             return redirect(self.get_url(".index_view", **kept))
         return super().index_view()
 
+    def _get_column_by_idx(self, idx):
+        """The list column `?sort=` names, only if it is sortable: Flask-Admin looks up any list
+        column's index and fails (KeyError) on one outside column_sortable_list."""
+        column = super()._get_column_by_idx(idx)
+        return column if column is not None and column[0] in self._sortable_columns else None
+
     # ---- scope --------------------------------------------------------------------------
     def get_query(self):
         """The records the user may see."""
