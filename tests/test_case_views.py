@@ -255,3 +255,22 @@ def test_an_id_past_the_database_range_is_not_found(site, number):
         response = client.open(url, method=method)
         assert response.status_code == 404, url
         assert "不在您的数据范围内" in response.get_data(as_text=True), url
+
+
+def test_counts_and_ids_past_the_integer_range_are_read_as_none(site):
+    from daiban.models import CaseMaterial
+
+    client = signed_in(site, "village")
+    open_elderly_case(client)
+    case = Case.get()
+    client.post(f"/admin/cases/{case.id}/materials/build")
+    row = CaseMaterial.select().where(CaseMaterial.case == case.id).first()
+    big = "1" + "0" * 30
+    posts = {f"materials/{row.id}/receive": {"originals": big, "copies": "2147483648"},
+             "relay/up": {"center": big}, "relay/departments": {"department": [big, "²"]}}
+    for path, data in posts.items():
+        response = client.post(f"/admin/cases/{case.id}/{path}", data=data)
+        assert response.status_code == 302, path
+    received = CaseMaterial.get_by_id(row.id)
+    assert (received.originals_received, received.copies_received) == (0, 0)
+    assert Case.get_by_id(case.id).status == case.status

@@ -33,6 +33,7 @@ from daiban.cases.service import (
     working_days_left,
 )
 from daiban.catalog.model import CHANNEL_LABELS, Matter
+from daiban.db import parse_id
 from daiban.models import (
     Case,
     CaseMaterial,
@@ -70,10 +71,9 @@ COMMISSION_DAYS = 90  # validity of a new commission agreement, in natural days
 
 
 def _count(text) -> int:
-    try:
-        return max(0, int(text or 0))
-    except ValueError:
-        return 0
+    """A count or an id from the form; 0 for anything that is not a plain number in the range
+    of an integer column (a 30-digit count overflowed the database driver)."""
+    return parse_id(text) or 0
 
 
 REGISTER_LIMIT = 500  # the register shows the newest cases; older ones through the ledger
