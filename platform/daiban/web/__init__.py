@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import flask_admin
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, render_template, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
@@ -56,6 +56,15 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def carries_nul(request) -> bool:
+    """True when the path, a query or form parameter (name or value) or an upload's name holds NUL."""
+    texts = [request.path]
+    for pairs in (request.args, request.form):
+        texts += [text for pair in pairs.items(multi=True) for text in pair]
+    texts += [upload.filename or "" for upload in request.files.values()]
+    return any("\x00" in text for text in texts)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask application; `test_config` overrides settings (DATABASE_URL, CONFIG_DIR …)."""
     app = Flask(__name__)
@@ -78,6 +87,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db = connect_database(app.config["DATABASE_URL"])
     app.extensions["daiban"] = load_reference(app.config["CONFIG_DIR"])
+
+    @app.before_request
+    def _refuse_nul():
+        """PostgreSQL cannot hold a NUL character and the driver raises on one: no screen takes it."""
+        if carries_nul(request):
+            message = "请求中含有无效字符（NUL），未作处理。请检查输入后重试。"
+            return render_template("error.html", title="请求无效", message=message), 400
+        return None
 
     @app.before_request
     def _open_db():
