@@ -154,6 +154,17 @@ def test_a_visit_without_a_case_is_counted_as_a_consultation(site):
     assert AuditLog.select().where(AuditLog.object_type == "consultation").count() == 1
 
 
+@pytest.mark.parametrize("channel", ["x" * 1000, "", "phone"])
+def test_a_consultation_with_an_unknown_channel_is_refused(site, channel):
+    from daiban.models import Consultation
+
+    client = signed_in(site, "village")
+    page = client.post("/admin/cases/consult/YLFW-0001/", data={"channel": channel, "note": "问"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请选择受理渠道" in page
+    assert Consultation.select().count() == 0
+
+
 def test_the_liaison_records_the_result_and_the_first_agent_sees_it(site):
     import datetime
 

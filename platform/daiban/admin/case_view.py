@@ -35,6 +35,7 @@ from daiban.cases.service import (
 from daiban.catalog.model import CHANNEL_LABELS, Matter
 from daiban.db import parse_id
 from daiban.models import (
+    CASE_CHANNELS,
     Case,
     CaseMaterial,
     CaseUpload,
@@ -238,9 +239,12 @@ class CaseView(RoleGuard, BaseView):
             abort(403)
         if version_in_force(code) is None:
             abort(404)
+        channel = request.form.get("channel", "window")
+        if channel not in CASE_CHANNELS:  # the column holds a channel's id (PostgreSQL: 16 characters)
+            flash("请选择受理渠道（窗口办理、上门办等）", "error")
+            return redirect(request.referrer or self.get_url(".index"))
         user = current_user.user
-        record = Consultation.create(agent=user, center=user.center, matter_code=code,
-                                     channel=request.form.get("channel", "window"),
+        record = Consultation.create(agent=user, center=user.center, matter_code=code, channel=channel,
                                      note=request.form.get("note", "").strip())
         audit.record("create", user.username, roles=user.roles, ip=request.remote_addr or "",
                      object_type="consultation", object_id=record.id, summary=f"咨询 {code}")
