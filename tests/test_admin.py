@@ -61,6 +61,13 @@ def test_wrong_password_is_counted_then_locks_the_account(admin_app):
     assert authenticate("bureau", PASSWORD, now=later).ok
 
 
+def test_a_failed_sign_in_with_a_very_long_username_is_audited_cut_to_the_column(admin_app):
+    client = admin_app.test_client()
+    response = sign_in(client, "用" * 300, "wrong")
+    assert response.status_code == 200 and "用户名或密码不正确" in response.get_data(as_text=True)
+    assert AuditLog.get(AuditLog.action == "login_failed").actor == "用" * 64
+
+
 def test_post_without_csrf_token_is_refused(admin_app):
     client = admin_app.test_client()
     sign_in(client, "bureau")

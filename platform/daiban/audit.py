@@ -22,9 +22,10 @@ def _dump(values) -> str | None:
 
 def record(action: str, actor: str, *, roles: str = "", ip: str = "", object_type: str = "",
            object_id="", summary: str = "", before=None, after=None) -> AuditLog:
-    """Append one audit record (values are stored as JSON)."""
+    """Append one audit record (values are stored as JSON). Texts are cut to their columns: a
+    failed sign-in records whatever username was typed, and PostgreSQL refuses a longer one."""
     return AuditLog.create(
-        actor=actor or "-", roles=roles, ip=ip or "", action=action, object_type=object_type,
-        object_id=str(object_id or ""), summary=summary[:255], before=_dump(before),
-        after=_dump(after),
+        actor=(actor or "-")[:64], roles=roles[:255], ip=(ip or "")[:64], action=action,
+        object_type=object_type[:64], object_id=str(object_id or "")[:64], summary=summary[:255],
+        before=_dump(before), after=_dump(after),
     )
