@@ -678,6 +678,47 @@ def test_a_forged_state_or_owner_does_not_steer_a_transition(screens):
     assert Case.get_by_id(bystander.id).__data__ == bystander.__data__
 
 
+def test_a_scoped_edit_cannot_move_a_record_out_of_scope(db_url, db, config_dir, tmp_path):
+    """A township agent allowed to edit agents (in a config that says so) edits one of its own:
+    a center or an id of another township in the form changes nothing outside the scope."""
+    import yaml
+
+    from daiban.catalog.loader import load_catalog
+    from daiban.models import Agent
+    from daiban.orgsync import sync_organisation
+    from daiban.web import create_app
+
+    role_file = config_dir / "roles" / "township_agent.yaml"
+    role = yaml.safe_load(role_file.read_text(encoding="utf-8"))
+    role["permissions"]["agent"] = ["view", "edit"]
+    role["permissions"]["user"] = ["view", "edit"]
+    role_file.write_text(yaml.safe_dump(role, allow_unicode=True), encoding="utf-8")
+    sync_organisation(load_catalog(config_dir, include_matters=False).catalog.organisation)
+    centers = {c.code: c for c in ServiceCenter.select()}
+    home, foreign = centers["yinde-er-hongxing-station"], centers["xinlin-hexi-station"]
+    create_user("township", "孙代办", PASSWORD, ["township_agent"], center=centers["yinde-er-center"])
+    mine = Agent.create(name="本镇代办员", center=home, phone="13900000001")
+    theirs = Agent.get_by_id(Agent.create(name="外镇代办员", center=foreign, phone="13900000002").id)
+    colleague = create_user("colleague", "本镇同事", PASSWORD, ["village_agent"], center=home)
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": db_url,
+                      "CONFIG_DIR": str(config_dir), "UPLOAD_DIR": str(tmp_path / "uploads")})
+    township = signed_in(app, "township")
+    assert township.get("/admin/agent/edit/", query_string={"id": mine.id}).status_code == 200
+
+    moved = township.post("/admin/agent/edit/", query_string={"id": mine.id}, data={
+        "name": "改名代办员", "center": foreign.id, "status": "active", "id": theirs.id,
+        "center_id": foreign.id})
+    assert moved.status_code == 200 and "不在您的数据范围内" in moved.get_data(as_text=True)
+    township.post("/admin/agent/edit/", query_string={"id": [mine.id, theirs.id]}, data={"name": "被篡改"})
+    township.post("/admin/app_user/edit/", query_string={"id": colleague.id}, data={
+        "username": "colleague", "display_name": "本镇同事", "center": foreign.id,
+        "role_ids": "village_agent", "active": "y", "id": User.get(User.username == "township").id})
+    assert Agent.get_by_id(mine.id).center_id == home.id
+    assert Agent.get_by_id(theirs.id).__data__ == theirs.__data__
+    assert User.get_by_id(colleague.id).center_id == home.id
+    assert township.get("/admin/agent/details/", query_string={"id": mine.id}).status_code == 200
+
+
 # ---- CSRF on: a bad token is refused on every POST route --------------------------------------
 
 def concrete(rule: str) -> str:

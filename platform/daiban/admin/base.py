@@ -17,6 +17,7 @@ from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from playhouse.shortcuts import model_to_dict
@@ -177,6 +178,18 @@ class ScopedModelView(RoleGuard, ModelView):
             abort(404)
         pk = getattr(self.model, self._primary_key)
         return self.get_query().where(pk == record_id).first()
+
+    def validate_form(self, form):
+        """Validate, and refuse a reference to a record out of scope: the scoped ajax loader does
+        not find it, and Flask-Admin would quietly store a blank instead (moving, say, an agent
+        out of the user's own scope)."""
+        ok = super().validate_form(form)
+        for field in form:
+            sent = (field.raw_data or [""])[0] if isinstance(field, AjaxSelectField) else ""
+            if sent not in ("", "__None") and field.data is None:
+                field.errors = [*field.errors, "该记录不存在，或不在您的数据范围内"]
+                ok = False
+        return ok
 
     def _create_ajax_loader(self, name, options):
         remote = getattr(self.model, name).rel_model
