@@ -204,3 +204,12 @@ def test_sorting_by_a_column_that_is_not_sortable_keeps_the_default_order(admin_
         for sort in range(12):
             response = client.get(f"/admin/{view}/", query_string={"sort": sort, "desc": 1})
             assert response.status_code == 200, f"{view}?sort={sort}"
+
+
+@pytest.mark.parametrize("page", ["-1", "99999999999999999999", "2147483647"])
+def test_a_page_before_the_first_or_past_any_end_shows_the_first(admin_app, page):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    Agent.create(name="翻页测试", center=ServiceCenter.get(ServiceCenter.code == "banner-center"))
+    response = client.get("/admin/agent/", query_string={"page": page})
+    assert response.status_code == 200 and "翻页测试" in response.get_data(as_text=True)

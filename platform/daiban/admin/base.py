@@ -24,7 +24,7 @@ from playhouse.shortcuts import model_to_dict
 
 from daiban import audit
 from daiban.access import scoped
-from daiban.db import database, parse_id
+from daiban.db import MAX_ID, database, parse_id
 from daiban.models import model_label
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,15 @@ class ScopedModelView(RoleGuard, ModelView):
             kept = {k: v for k, v in request.args.to_dict(flat=False).items() if not _link_argument(k)}
             return redirect(self.get_url(".index_view", **kept))
         return super().index_view()
+
+    def _get_list_extra_args(self):
+        """The list's page, sort, search and filters from the query; a page before the first or
+        past any possible end is the first page (a huge offset overflows the driver, a negative
+        one PostgreSQL refuses)."""
+        view_args = super()._get_list_extra_args()
+        if not 0 <= view_args.page <= MAX_ID // self.page_size:
+            view_args.page = 0
+        return view_args
 
     def _get_column_by_idx(self, idx):
         """The list column `?sort=` names, only if it is sortable: Flask-Admin looks up any list
