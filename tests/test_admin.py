@@ -61,6 +61,13 @@ def test_wrong_password_is_counted_then_locks_the_account(admin_app):
     assert authenticate("bureau", PASSWORD, now=later).ok
 
 
+def test_a_failed_sign_in_with_a_very_long_username_is_audited_cut_to_the_column(admin_app):
+    client = admin_app.test_client()
+    response = sign_in(client, "用" * 300, "wrong")
+    assert response.status_code == 200 and "用户名或密码不正确" in response.get_data(as_text=True)
+    assert AuditLog.get(AuditLog.action == "login_failed").actor == "用" * 64
+
+
 def test_post_without_csrf_token_is_refused(admin_app):
     client = admin_app.test_client()
     sign_in(client, "bureau")
@@ -137,3 +144,72 @@ def test_search_box_says_where_it_searches(admin_app):
     page = client.get("/admin/agent/").get_data(as_text=True)
     assert 'placeholder="搜索：姓名"' in page
     assert ">None<" not in page and 'placeholder="None"' not in page
+
+
+def test_list_parameters_named_like_the_link_builders_own_are_dropped(admin_app):
+    from urllib.parse import parse_qs, urlsplit
+
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    for query in ("export_type=csv", "endpoint=x", "_method=POST", "_scheme=ftp&page=1"):
+        response = client.get(f"/admin/agent/?{query}&search=abc")
+        assert response.status_code == 302, query
+        location = urlsplit(response.headers["Location"])
+        assert location.path == "/admin/agent/", query
+        assert parse_qs(location.query)["search"] == ["abc"], query
+        assert set(parse_qs(location.query)) <= {"search", "page"}, query
+        assert client.get(response.headers["Location"]).status_code == 200, query
+
+
+@pytest.mark.parametrize("target", [
+    "/admin/\r\nLocation: https://evil.example/", "/admin/\nX: y", "/admin/\x1b", "/admin/\x7f",
+    "//evil.example/", "/\\evil.example/", "/\\/evil.example/", "https://evil.example/",
+    "javascript:alert(1)", "admin/", "", "/admin//evil.example",
+])
+def test_sign_in_with_a_bad_next_goes_to_the_admin(admin_app, target):
+    client = admin_app.test_client()
+    form = {"username": "bureau", "password": PASSWORD, "csrf_token": csrf_token(client)}
+    response = client.post("/login", query_string={"next": target}, data=form)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_sign_in_goes_on_to_the_page_asked_for(admin_app):
+    client = admin_app.test_client()
+    asked = client.get("/admin/agent/?search=%E5%BC%A0")
+    assert asked.status_code == 302
+    form = {"username": "bureau", "password": PASSWORD, "csrf_token": csrf_token(client)}
+    response = client.post(asked.headers["Location"], data=form)
+    assert response.headers["Location"] == "/admin/agent/?search=%E5%BC%A0"
+
+
+def test_a_return_address_with_control_characters_is_refused(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    agent = Agent.create(name="返回地址测试", center=ServiceCenter.get(ServiceCenter.code == "banner-center"))
+    details = client.get("/admin/agent/details/", query_string={"id": agent.id, "url": "/admin/\r\nX: y"})
+    assert details.status_code == 400 and "返回地址" in details.get_data(as_text=True)
+    deleted = client.post("/admin/agent/delete/", data={"id": agent.id, "url": "\r\n",
+                                                        "csrf_token": csrf_token(client, "/admin/agent/")})
+    assert deleted.status_code == 400
+    assert Agent.get_or_none(Agent.id == agent.id) is not None
+    back = client.get("/admin/agent/details/", query_string={"id": agent.id, "url": "/admin/agent/?page=1"})
+    assert back.status_code == 200 and 'href="/admin/agent/?page=1"' in back.get_data(as_text=True)
+
+
+def test_sorting_by_a_column_that_is_not_sortable_keeps_the_default_order(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    for view in ("matter_version", "agent", "app_user", "audit_log"):
+        for sort in range(12):
+            response = client.get(f"/admin/{view}/", query_string={"sort": sort, "desc": 1})
+            assert response.status_code == 200, f"{view}?sort={sort}"
+
+
+@pytest.mark.parametrize("page", ["-1", "99999999999999999999", "2147483647"])
+def test_a_page_before_the_first_or_past_any_end_shows_the_first(admin_app, page):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    Agent.create(name="翻页测试", center=ServiceCenter.get(ServiceCenter.code == "banner-center"))
+    response = client.get("/admin/agent/", query_string={"page": page})
+    assert response.status_code == 200 and "翻页测试" in response.get_data(as_text=True)

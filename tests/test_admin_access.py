@@ -284,6 +284,29 @@ def test_ajax_lookup_offers_only_records_in_scope(world):
     assert all(ServiceCenter.get(ServiceCenter.name == n).unit.code.startswith("yinde-er") for n in names)
 
 
+@pytest.mark.parametrize("query", ["id={0}&id={0}", "id=abc", "id=-1", "id=%C2%B2",
+                                   "id=99999999999999999999", "id="])
+def test_a_repeated_or_garbled_id_is_simply_not_found(world, query):
+    app, records = world
+    client = app.test_client()
+    sign_in(client, "u_system_admin")
+    for view in ("agent", "service_center", "app_user"):
+        target = query.format(records[view][0].id)
+        for page in ("details", "edit"):
+            response = client.get(f"/admin/{view}/{page}/?{target}")
+            where = f"{view}/{page}/?{target}"
+            if query == "id=":  # no id at all: Flask-Admin goes back to the list
+                assert response.status_code == 302, where
+                continue
+            assert response.status_code == 404, where
+            assert "该记录不存在，或不在您的数据范围内" in response.get_data(as_text=True), where
+        posted = client.post(f"/admin/{view}/delete/", data={"id": target.partition("&")[0][3:]})
+        assert posted.status_code in (302, 404), f"{view}: delete {target}"
+    kept = client.post("/admin/agent/action/",
+                       data={"action": "delete", "rowid": ["abc", "99999999999999999999"]})
+    assert kept.status_code == 302
+
+
 # The intake screens: endpoint -> (method, url); all need case:create.
 INTAKE_ENDPOINTS = {
     "index": ("GET", "/admin/intake/?q=gljt"),

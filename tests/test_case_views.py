@@ -154,6 +154,17 @@ def test_a_visit_without_a_case_is_counted_as_a_consultation(site):
     assert AuditLog.select().where(AuditLog.object_type == "consultation").count() == 1
 
 
+@pytest.mark.parametrize("channel", ["x" * 1000, "", "phone"])
+def test_a_consultation_with_an_unknown_channel_is_refused(site, channel):
+    from daiban.models import Consultation
+
+    client = signed_in(site, "village")
+    page = client.post("/admin/cases/consult/YLFW-0001/", data={"channel": channel, "note": "问"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "请选择受理渠道" in page
+    assert Consultation.select().count() == 0
+
+
 def test_the_liaison_records_the_result_and_the_first_agent_sees_it(site):
     import datetime
 
@@ -241,3 +252,36 @@ def test_a_case_out_of_scope_is_not_found_with_a_way_back_to_the_admin(site):
     page = response.get_data(as_text=True)
     assert response.status_code == 404 and "不在您的数据范围内" in page and 'href="/admin/"' in page
     assert "返回事项目录" in site.test_client().get("/matters/NOPE-0001").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("number", ["2147483648", "9223372036854775808", "1" + "0" * 30])
+def test_an_id_past_the_database_range_is_not_found(site, number):
+    client = signed_in(site, "village")
+    open_elderly_case(client)
+    case = Case.get()
+    for method, url in (("GET", f"/admin/cases/{number}/"),
+                        ("GET", f"/admin/cases/{case.id}/documents/{number}"),
+                        ("POST", f"/admin/cases/{number}/act"),
+                        ("POST", f"/admin/alerts/messages/{number}/read")):
+        response = client.open(url, method=method)
+        assert response.status_code == 404, url
+        assert "不在您的数据范围内" in response.get_data(as_text=True), url
+
+
+def test_counts_and_ids_past_the_integer_range_are_read_as_none(site):
+    from daiban.models import CaseMaterial
+
+    client = signed_in(site, "village")
+    open_elderly_case(client)
+    case = Case.get()
+    client.post(f"/admin/cases/{case.id}/materials/build")
+    row = CaseMaterial.select().where(CaseMaterial.case == case.id).first()
+    big = "1" + "0" * 30
+    posts = {f"materials/{row.id}/receive": {"originals": big, "copies": "2147483648"},
+             "relay/up": {"center": big}, "relay/departments": {"department": [big, "²"]}}
+    for path, data in posts.items():
+        response = client.post(f"/admin/cases/{case.id}/{path}", data=data)
+        assert response.status_code == 302, path
+    received = CaseMaterial.get_by_id(row.id)
+    assert (received.originals_received, received.copies_received) == (0, 0)
+    assert Case.get_by_id(case.id).status == case.status

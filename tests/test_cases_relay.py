@@ -68,3 +68,19 @@ def test_a_leg_is_received_once(world):
     receive(leg, world.users["township_agent"])
     with pytest.raises(RelayRefused, match="已被.*接收"):
         receive(leg, world.users["township_agent"])
+
+
+def test_a_result_number_longer_than_its_column_is_refused(world):
+    from daiban.cases.service import CaseError
+
+    case = drive_to(world, new_case(world), "in_department")
+    civil = Department.get(Department.code == "banner-civil-affairs-bureau")
+    [leg] = send_to_departments(case, [civil], world.users["township_agent"])
+    liaison = world.users["department_liaison"]
+    with pytest.raises(CaseError, match="不能超过 100 个字符"):
+        finish(leg, liaison, Result("approved", "号" * 101))
+    finish(leg, liaison, Result("approved", " " + "号" * 100 + " "))
+    with pytest.raises(CaseError, match="不能超过 100 个字符"):
+        act(world, case, "record_result", "department_liaison", DRIVEN, result=Result("approved", "号" * 101))
+    case = act(world, case, "record_result", "department_liaison", DRIVEN, result=Result("approved", " 民1 "))
+    assert case.result_number == "民1"

@@ -141,3 +141,14 @@ def test_a_new_matter_starts_as_a_draft(db):
     assert (row.code, row.version) == ("TEST-0009", 1)
     with pytest.raises(EditingRefused, match="已存在"):
         start_draft("TEST-0009", MAKER, matter_doc(code="TEST-0009"))
+
+
+def test_a_draft_too_long_for_its_list_columns_is_saved_or_refused_clearly(db):
+    with pytest.raises(EditingRefused, match="不能超过 40 个字符"):
+        start_draft("T" * 41, MAKER, matter_doc(code="T" * 41))
+    long = matter_doc(code="TEST-0010", name="长" * 300, responsible_unit="u" * 100)
+    draft = start_draft("TEST-0010", MAKER, long)
+    assert (len(draft.name), len(draft.responsible_unit)) == (200, 64)
+    assert draft.document["name"] == "长" * 300  # the document keeps what was typed
+    saved = save_draft(draft, dict(long, name="短" * 500), MAKER)
+    assert saved.name == "短" * 200 and saved.document["name"] == "短" * 500

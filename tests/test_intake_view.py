@@ -79,3 +79,15 @@ def test_group_rows_can_be_added_without_javascript(agent):
     group = next(f for f in matter.fields if f.type == "group")
     page = client.post("/admin/intake/SHJZ-0001/", data={"op": f"add:{group.id}"}).get_data(as_text=True)
     assert f'name="{group.id}-1-{group.fields[0].id}"' in page
+
+
+def test_a_group_row_index_that_is_no_number_is_ignored(agent):
+    client, catalog = agent
+    group = next(f for f in catalog.matters["SHJZ-0001"].fields if f.type == "group")
+    inner = group.fields[0].id
+    for index in ("²", "١", "9" * 5000, "-1", "x"):
+        data = {f"{group.id}-0-{inner}": "张三", f"{group.id}-{index}-{inner}": "李四"}
+        for path in ("/admin/intake/SHJZ-0001/", "/admin/intake/SHJZ-0001/check"):
+            response = client.post(path, data=data)
+            assert response.status_code == 200, f"{path} {index[:10]}"
+        assert "李四" not in client.post("/admin/intake/SHJZ-0001/", data=data).get_data(as_text=True)

@@ -196,6 +196,16 @@ def test_the_ledger_screen_in_chinese_with_filters_and_pages(site, world):
     assert signed_in(site, "village").get("/admin/ledger/").status_code == 200
 
 
+@pytest.mark.parametrize("number", ["9223372036854775808", "1" + "0" * 30, "²", "-5"])
+def test_a_center_or_page_past_the_id_range_is_no_filter(site, world, number):
+    client = signed_in(site, "yinde")
+    for path in ("/admin/ledger/", "/admin/ledger/export.xlsx"):
+        for name in ("center", "before"):
+            response = client.get(path, query_string={name: number})
+            assert response.status_code == 200, f"{path}?{name}={number}"
+            response.close()
+
+
 def test_the_ledger_exports_to_xlsx_laid_out_for_printing(site, world):
     client = signed_in(site, "yinde")
     flt = period(world)

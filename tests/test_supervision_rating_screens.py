@@ -105,3 +105,14 @@ def test_a_rectification_is_worked_and_an_appeal_decided_by_the_bureau(site):
                        follow_redirects=True).get_data(as_text=True)
     assert "已整改" in page and Rectification.get_by_id(row.id).status == "closed"
     assert signed_in(site, "other").get(f"{url}/").status_code == 404
+
+
+@pytest.mark.parametrize("version", ["²", "٣", "9" * 5000, "-1"])
+def test_a_lock_version_that_is_no_plain_number_is_no_500(site, version):
+    client = signed_in(site, "village")
+    open_elderly_case(client)
+    client.post(f"/admin/ratings/{Case.get().id}/record", data={"level": "1", "channel": "on_site"})
+    row = Rectification.get()
+    response = client.post(f"/admin/rectifications/{row.id}/call",
+                           data={"lock_version": version, "call_note": "已回访"})
+    assert response.status_code == 302

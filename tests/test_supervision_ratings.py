@@ -144,3 +144,9 @@ def test_the_bureau_decides_an_appeal(people):
                                                                              D(2026, 9, 25))
     with pytest.raises(rect.RectificationRefused, match="没有待审核的申诉"):
         rect.decide_appeal(upheld, bureau, False, "再议", D(2026, 9, 26))
+
+
+@pytest.mark.parametrize("text", ["²", "٥", "9" * 5000, "-1", "4.5"])
+def test_a_score_that_is_no_plain_number_reads_as_zero(text):
+    given = Given.from_form({"level": text, "efficiency": text, "comment": " 好 "})
+    assert (given.level, given.efficiency, given.skill, given.comment) == (0, 0, None, "好")

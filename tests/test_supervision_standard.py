@@ -392,3 +392,11 @@ def test_the_list_shows_centers_with_gaps_and_filters(site):
     one_township = client.get(f"/admin/standard/?township={xinlin.id}").get_data(as_text=True)
     shown = set(re.findall(r'data-center="([^"]+)"', one_township))
     assert shown == {"xinlin-center", "xinlin-xinlin-station", "xinlin-hexi-station"}
+
+
+@pytest.mark.parametrize("township", ["²", "9223372036854775808", "-1", "abc", " "])
+def test_a_township_filter_that_is_no_id_shows_every_center(site, township):
+    client = signed_in(site, "bureau")
+    response = client.get("/admin/standard/", query_string={"township": township})
+    assert response.status_code == 200
+    assert len(set(re.findall(r'data-center="([^"]+)"', response.get_data(as_text=True)))) == 14

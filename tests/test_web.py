@@ -131,3 +131,17 @@ def test_one_time_notice_resolves_materials_by_the_answers(client):
                       query_string={"applicant_type": other}).get_data(as_text=True)
     assert material.name not in page
     assert "帮办代办服务免费" in page
+
+
+def test_a_nul_character_anywhere_in_a_request_is_refused_with_400(client):
+    import io
+
+    for url in ("/?q=a%00b", "/matters/YLFW%000001", "/?%00=1"):
+        response = client.get(url)
+        assert response.status_code == 400 and "NUL" in response.get_data(as_text=True), url
+    posted = client.post("/login", data={"username": "admin\x00", "password": "x"})
+    assert posted.status_code == 400
+    uploaded = client.post("/login", data={"scan": (io.BytesIO(b"x"), "a\x00.pdf")},
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 400
+    assert client.get("/?q=gljt").status_code == 200

@@ -89,15 +89,16 @@ def _request_defaults(roles: str, ip: str) -> tuple[str, str]:
 def record(action: str, actor: str, *, roles: str = "", ip: str = "", object_type: str = "",
            object_id="", summary: str = "", before=None, after=None,
            outcome: str = "success") -> AuditLog:
-    """Append one audit record (values are stored as JSON) and seal it into the hash chain."""
+    """Append one audit record (values are stored as JSON) and seal it into the hash chain.
+    Texts are cut to their columns: a failed sign-in records whatever username was typed."""
     roles, ip = _request_defaults(roles, ip)
     with database.atomic():
         if is_postgres(database):
             database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK,))
         entry = AuditLog.create(
-            actor=actor or "-", roles=roles, ip=ip or "", action=action, object_type=object_type,
-            object_id=str(object_id or ""), summary=summary[:255], before=_dump(before),
-            after=_dump(after), outcome=outcome,
+            actor=(actor or "-")[:64], roles=roles[:255], ip=(ip or "")[:64], action=action,
+            object_type=object_type[:64], object_id=str(object_id or "")[:64], summary=summary[:255],
+            before=_dump(before), after=_dump(after), outcome=outcome,
         )
         seal(entry)
     return entry

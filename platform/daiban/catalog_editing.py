@@ -54,6 +54,14 @@ def latest_version(code: str) -> MatterVersion | None:
     return rows[-1] if rows else None
 
 
+def _listed(document: dict, name: str) -> dict:
+    """The draft's name and unit for the list, cut to their columns (work in progress may be far
+    too long; the full text stays in the document, where the checks report it)."""
+    unit = str(document.get("responsible_unit", ""))
+    return {"name": str(document.get("name", name))[:MatterDraft.name.max_length],
+            "responsible_unit": unit[:MatterDraft.responsible_unit.max_length]}
+
+
 def start_draft(code: str, actor: Actor, document: dict | None = None) -> MatterDraft:
     """Open (or return the already open) draft of a matter, starting from its latest version."""
     existing = open_draft(code)
@@ -66,9 +74,10 @@ def start_draft(code: str, actor: Actor, document: dict | None = None) -> Matter
         document = latest.document
     elif latest is not None:
         raise EditingRefused(f"事项编码 {code} 已存在，请编辑该事项而不是新建")
+    if len(code) > MatterDraft.code.max_length:
+        raise EditingRefused(f"事项编码不能超过 {MatterDraft.code.max_length} 个字符")
     draft = MatterDraft.create(
-        code=code, name=str(document.get("name", code)),
-        responsible_unit=str(document.get("responsible_unit", "")),
+        code=code, **_listed(document, code),
         base_version=latest.version if latest else None,
         content=json.dumps(document, ensure_ascii=False), author=actor.username,
     )
@@ -113,8 +122,7 @@ def save_draft(draft: MatterDraft, document: dict, actor: Actor) -> MatterDraft:
         raise EditingRefused(f"事项编码不能修改（应为 {draft.code}）")
     before = draft.document
     MatterDraft.update(
-        content=json.dumps(document, ensure_ascii=False), name=str(document.get("name", draft.name)),
-        responsible_unit=str(document.get("responsible_unit", "")), status="draft",
+        content=json.dumps(document, ensure_ascii=False), **_listed(document, draft.name), status="draft",
         updated_at=datetime.datetime.now(),
     ).where(MatterDraft.id == draft.id).execute()
     _audit("update", actor, draft, f"保存草稿 {draft.code}", before=before, after=document)

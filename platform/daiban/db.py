@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -17,6 +18,7 @@ from playhouse.db_url import connect as connect_url
 database = peewee.DatabaseProxy()
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MAX_ID = 2**31 - 1  # ids are 32-bit serials in PostgreSQL; a larger number names no record
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",  # readers never block the writer
     "foreign_keys": 1,
@@ -36,6 +38,18 @@ class SqliteDatabase(peewee.SqliteDatabase):
     def begin(self, lock_type=None):
         """Begin a transaction, IMMEDIATE unless told otherwise."""
         return super().begin(lock_type or "IMMEDIATE")
+
+
+def parse_id(value) -> int | None:
+    """A record id from a request: one whole number of ASCII digits within the id column's range;
+    None for anything else (a repeated `?id=3&id=3`, "²", "-1", "1e3", a number too big)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value).strip()
+    if not re.fullmatch(r"[0-9]{1,10}", text):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
 class DatabaseUrlError(ValueError):

@@ -11,24 +11,34 @@ from __future__ import annotations
 import logging
 
 import peewee
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from playhouse.shortcuts import model_to_dict
 
 from daiban import audit
 from daiban.access import scoped
-from daiban.db import database
+from daiban.db import MAX_ID, database, parse_id
 from daiban.models import model_label
 
 AUDIT_FAILED = "保存失败：审计记录未能写入，本次修改没有保存，请稍后重试"
 
 log = logging.getLogger(__name__)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Flask-Admin's list builds its links with get_url(endpoint, export_type=…, **request.args): a
+# query parameter named like one of get_url's or url_for's own arguments (`_method`, `_scheme` …)
+# would be passed twice or change the link, and raise.
+LINK_ARGUMENTS = ("endpoint", "export_type")
+
+
+def _link_argument(name: str) -> bool:
+    return name in LINK_ARGUMENTS or name.startswith("_")
 
 
 def current_principal():
@@ -41,6 +51,9 @@ def current_principal():
 def in_scope_or_404(model, record_id: int):
     """The record of `model` with this id if the signed-in user's scope covers it; 404 otherwise
     (never 403: that would tell the user the record exists)."""
+    record_id = parse_id(record_id)
+    if record_id is None:
+        abort(404)
     record = scoped(model.select(), model, current_principal()).where(model.id == record_id).first()
     if record is None:
         abort(404)
@@ -51,7 +64,10 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     """Ajax lookups that only offer records inside the user's scope."""
 
     def get_one(self, pk):
-        """The record with this key, if in scope."""
+        """The record with this key, if in scope (a garbled key finds nothing)."""
+        pk = parse_id(pk)
+        if pk is None:
+            return None
         return scoped(self.model.select(), self.model, current_principal()).where(
             getattr(self.model, self.pk) == pk).first()
 
@@ -125,15 +141,66 @@ class ScopedModelView(RoleGuard, ModelView):
     def can_export(self):  # noqa: D102
         return self.allowed("export")
 
+    def _handle_view(self, name, **kwargs):
+        """Refuse a return address (`url`) holding control characters: Flask-Admin would redirect
+        to it (its safety check strips CR/LF before looking), and Werkzeug refuses the header."""
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        target = request.values.get("url")
+        if target and any(ord(c) < 32 or ord(c) == 127 for c in target):
+            return render_template("error.html", title="请求无效",
+                                   message="请求中的返回地址（url）无效，请从菜单重新打开此页面。"), 400
+        return None
+
+    @expose("/")
+    def index_view(self):
+        """The list; a query parameter that would clash with its links' own arguments is dropped."""
+        if any(_link_argument(name) for name in request.args):
+            kept = {k: v for k, v in request.args.to_dict(flat=False).items() if not _link_argument(k)}
+            return redirect(self.get_url(".index_view", **kept))
+        return super().index_view()
+
+    def _get_list_extra_args(self):
+        """The list's page, sort, search and filters from the query; a page before the first or
+        past any possible end is the first page (a huge offset overflows the driver, a negative
+        one PostgreSQL refuses)."""
+        view_args = super()._get_list_extra_args()
+        if not 0 <= view_args.page <= MAX_ID // self.page_size:
+            view_args.page = 0
+        return view_args
+
+    def _get_column_by_idx(self, idx):
+        """The list column `?sort=` names, only if it is sortable: Flask-Admin looks up any list
+        column's index and fails (KeyError) on one outside column_sortable_list."""
+        column = super()._get_column_by_idx(idx)
+        return column if column is not None and column[0] in self._sortable_columns else None
+
     # ---- scope --------------------------------------------------------------------------
     def get_query(self):
         """The records the user may see."""
         return scoped(self.model.select(), self.model, current_principal())
 
     def get_one(self, id):
-        """A record by primary key, only if it is in the user's scope."""
+        """A record by primary key, only if it is in the user's scope; a repeated or garbled id
+        (`?id=3&id=3`, `?id=abc`) is not found: 404, the same page as a record out of scope."""
+        record_id = parse_id(id)
+        if record_id is None:
+            abort(404)
         pk = getattr(self.model, self._primary_key)
-        return self.get_query().where(pk == id).first()
+        return self.get_query().where(pk == record_id).first()
+
+    def validate_form(self, form):
+        """Validate, and refuse a reference to a record out of scope: the scoped ajax loader does
+        not find it, and Flask-Admin would quietly store a blank instead (moving, say, an agent
+        out of the user's own scope)."""
+        ok = super().validate_form(form)
+        for field in form:
+            sent = (field.raw_data or [""])[0] if isinstance(field, AjaxSelectField) else ""
+            if sent not in ("", "__None") and field.data is None:
+                field.errors = [*field.errors, "该记录不存在，或不在您的数据范围内"]
+                ok = False
+        return ok
 
     def _create_ajax_loader(self, name, options):
         remote = getattr(self.model, name).rel_model
@@ -224,7 +291,7 @@ class ScopedModelView(RoleGuard, ModelView):
             abort(403)
         done = 0
         for record_id in ids:
-            record = self.get_one(record_id)
+            record = self.get_one(record_id) if parse_id(record_id) is not None else None
             if record is not None and self.delete_model(record):
                 done += 1
         flash(f"已处理 {done} 条记录", "success")

@@ -34,8 +34,9 @@ from daiban.cases.service import (
     working_days_left,
 )
 from daiban.catalog.model import CHANNEL_LABELS, Matter
-from daiban.db import database
+from daiban.db import database, parse_id
 from daiban.models import (
+    CASE_CHANNELS,
     Case,
     CaseMaterial,
     CaseUpload,
@@ -72,10 +73,9 @@ COMMISSION_DAYS = 90  # validity of a new commission agreement, in natural days
 
 
 def _count(text) -> int:
-    try:
-        return max(0, int(text or 0))
-    except ValueError:
-        return 0
+    """A count or an id from the form; 0 for anything that is not a plain number in the range
+    of an integer column (a 30-digit count overflowed the database driver)."""
+    return parse_id(text) or 0
 
 
 REGISTER_LIMIT = 500  # the register shows the newest cases; older ones through the ledger
@@ -244,10 +244,14 @@ class CaseView(RoleGuard, BaseView):
             abort(403)
         if version_in_force(code) is None:
             abort(404)
+        channel = request.form.get("channel", "window")
+        if channel not in CASE_CHANNELS:  # the column holds a channel's id (PostgreSQL: 16 characters)
+            flash("请选择受理渠道（窗口办理、上门办等）", "error")
+            return redirect(request.referrer or self.get_url(".index"))
         user = current_user.user
         with database.atomic():  # no consultation without its audit row
             record = Consultation.create(agent=user, center=user.center, matter_code=code,
-                                         channel=request.form.get("channel", "window"),
+                                         channel=channel,
                                          note=request.form.get("note", "").strip())
             audit.record("create", user.username, roles=user.roles, ip=request.remote_addr or "",
                          object_type="consultation", object_id=record.id, summary=f"咨询 {code}")

@@ -47,13 +47,19 @@ def form_values(matter: Matter, form) -> dict:
             for name in form:
                 if name.startswith(prefix):
                     index, _, inner = name[len(prefix):].partition("-")
-                    if index.isdigit() and inner:
-                        entry = entries.setdefault(int(index), {})
+                    if _row_index(index) is not None and inner:
+                        entry = entries.setdefault(_row_index(index), {})
                         entry[inner] = _one(form, name, field.fields, inner)
             values[field.id] = [entries[i] for i in sorted(entries)]
         elif field.id in form:
             values[field.id] = _one(form, field.id, matter.fields, field.id)
     return values
+
+
+def _row_index(text: str) -> int | None:
+    """A group row's index from a field name: up to three ASCII digits ("²" is a digit to
+    str.isdigit but not to int, and a 5000-digit number is past int()'s limit)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else None
 
 
 def _one(form, name: str, fields, field_id: str):

@@ -15,6 +15,7 @@ from flask_login import current_user
 from daiban import audit
 from daiban.admin.base import RoleGuard, current_principal
 from daiban.catalog.model import CHANNEL_LABELS
+from daiban.db import parse_id
 from daiban.models import CASE_MODES, Department, OrgUnit, ServiceCenter
 from daiban.supervision.exports import XLSX_MIMETYPE, ledger_xlsx
 from daiban.supervision.ledger import (
@@ -27,13 +28,6 @@ from daiban.supervision.ledger import (
     ledger_summary,
 )
 from daiban.supervision.units import own_unit
-
-
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text else None
-    except ValueError:
-        return None
 
 
 class LedgerView(RoleGuard, BaseView):
@@ -77,7 +71,8 @@ class LedgerView(RoleGuard, BaseView):
         flt = self._filter()
         today = datetime.date.today()
         principal = current_principal()
-        page = ledger_page(principal, flt, today, self._workflow(), before=_int(request.args.get("before")))
+        before = parse_id(request.args.get("before"))  # keyset: the last case id of the page before
+        page = ledger_page(principal, flt, today, self._workflow(), before=before)
         return self.render(
             "admin/supervision/ledger.html", flt=flt, page=page, title=self._title(flt),
             summary=ledger_summary(principal, flt, today), choices=filter_choices(principal),

@@ -15,6 +15,7 @@ from flask_login import current_user
 from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal, in_scope_or_404
 from daiban.cases.service import CaseError
+from daiban.db import parse_id
 from daiban.models import Case
 from daiban.supervision import rectification as rect
 from daiban.supervision.models import RATING_CHANNELS, RECTIFICATION_STATUSES, Rectification
@@ -28,8 +29,8 @@ def _ref():
 
 
 def _version(form) -> int | None:
-    text = form.get("lock_version", "")
-    return int(text) if text.isdigit() else None
+    """The lock version the page was made from; None when it is not a plain number ("²")."""
+    return parse_id(form.get("lock_version", ""))  # an integer column, the same range as ids
 
 
 class RatingView(RoleGuard, BaseView):

@@ -17,6 +17,7 @@ from flask_login import current_user
 from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal, in_scope_or_404
 from daiban.catalog.model import LEVEL_LABELS
+from daiban.db import parse_id
 from daiban.models import OrgUnit, ServiceCenter
 from daiban.supervision.models import STANDARD_ITEMS, CenterAssessment
 from daiban.supervision.standard import (
@@ -71,9 +72,10 @@ class StandardView(RoleGuard, BaseView):
         query = self._centers().where(ServiceCenter.active == True)  # noqa: E712 - peewee needs ==
         if level in LEVEL_LABELS:
             query = query.where(ServiceCenter.level == level)
-        if township.isdigit():
-            units = OrgUnit.select(OrgUnit.id).where((OrgUnit.id == int(township))
-                                                     | (OrgUnit.parent == int(township)))
+        township_id = parse_id(township)  # "²" is a digit to str.isdigit, not to int()
+        if township_id is not None:
+            units = OrgUnit.select(OrgUnit.id).where((OrgUnit.id == township_id)
+                                                     | (OrgUnit.parent == township_id))
             query = query.where(ServiceCenter.unit.in_(units))
         standards = center_standards(query, today, self._settings())
         gapped = [s for s in standards if s.gaps]

@@ -99,7 +99,7 @@ def finish(leg: Handoff, user: User, result: Result | None = None, note: str = "
     if leg.to_department_id is not None:
         if result is None or result.decision not in RESULT_DECISIONS:
             raise RelayRefused("部门办结须写明办理结果（" + "、".join(RESULT_DECISIONS.values()) + "）")
-        changes.update(result_decision=result.decision, result_number=(result.number or "").strip() or None)
+        changes.update(result_decision=result.decision, result_number=result.stored_number())
     if leg.status == "sent":
         changes.update(received_by=user.username, received_at=datetime.datetime.now())
     Handoff.update(**changes).where(Handoff.id == leg.id).execute()

@@ -121,6 +121,13 @@ class Result:
     decision: str
     number: str | None = None
 
+    def stored_number(self) -> str | None:
+        """The number as stored (stripped, None when blank); refused when longer than its column."""
+        number = (self.number or "").strip() or None
+        if number is not None and len(number) > Case.result_number.max_length:
+            raise CaseError(f"证件/文书编号不能超过 {Case.result_number.max_length} 个字符")
+        return number
+
 
 def _write_transaction():
     """A transaction that takes the write lock at once on SQLite (BEGIN IMMEDIATE): a deferred
@@ -350,7 +357,7 @@ def transition(
                 choices = "、".join(RESULT_DECISIONS.values())
                 raise TransitionRefused(f"“{t.label}”须写明办理结果（{choices}）")
             changes.update(result_on=today, result_decision=result.decision,
-                           result_number=(result.number or "").strip() or None)
+                           result_number=result.stored_number())
         if workflow.is_final(t.to):
             changes["closed_on"] = today
         updated = (Case.update(**changes)

@@ -19,6 +19,7 @@ from peewee import JOIN, fn
 from daiban.access import Principal, scoped
 from daiban.cases import personal
 from daiban.catalog.model import CHANNEL_LABELS
+from daiban.db import parse_id
 from daiban.models import (
     CASE_CHANNELS,
     CASE_MODES,
@@ -66,11 +67,6 @@ def _date(text: str | None) -> datetime.date | None:
         return None
 
 
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text else None
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -99,7 +95,8 @@ class LedgerFilter:
         mode = args.get("mode", "") if args.get("mode") in CASE_MODES else ""
         channel = args.get("channel", "") if args.get("channel") in CASE_CHANNELS else ""
         on_time = args.get("on_time", "") if args.get("on_time") in ON_TIME_CHOICES else ""
-        return cls(start, end, _int(args.get("center")), mode=mode, channel=channel, on_time=on_time, **text)
+        center = parse_id(args.get("center"))
+        return cls(start, end, center, mode=mode, channel=channel, on_time=on_time, **text)
 
     def to_args(self) -> dict[str, str]:
         """The filter as GET parameters (for links to the export and the next page)."""

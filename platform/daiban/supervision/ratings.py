@@ -62,7 +62,9 @@ class Given:
         """Read a submitted form's level, indicators and comment; unreadable numbers become 0."""
         def number(name):
             text = (form.get(name) or "").strip()
-            return int(text) if text.isdigit() else (0 if text else None)
+            # ASCII digits only: "²" is a digit to str.isdigit but not to int(); scores are 1-5.
+            readable = text.isascii() and text.isdigit() and len(text) <= 3
+            return int(text) if readable else (0 if text else None)
 
         return cls(number("level") or 0, *(number(k) for k in RATING_INDICATORS),
                    comment=(form.get("comment") or "").strip())

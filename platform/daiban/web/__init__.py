@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import flask_admin
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, render_template, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from daiban.cases.uploads import MAX_SCAN_BYTES
 from daiban.catalog.calendar import WorkCalendar
@@ -19,7 +20,7 @@ from daiban.catalog.loader import load_catalog
 from daiban.catalog.org import Domain, Organisation, Role
 from daiban.catalog.settings import SupervisionSettings
 from daiban.catalog.workflow import Workflow
-from daiban.db import connect_database, default_url
+from daiban.db import MAX_ID, connect_database, default_url
 from daiban.web import headers
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,27 @@ def load_reference(config_dir: str) -> Reference:
     return Reference(c.roles, c.organisation, c.domains, c.calendar, c.workflow, c.supervision)
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in a route: a number past the id column's range matches no route (404) instead of
+    overflowing the database driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def carries_nul(request) -> bool:
+    """True when the path, a query or form parameter (name or value) or an upload's name holds NUL."""
+    texts = [request.path]
+    for pairs in (request.args, request.form):
+        texts += [text for pair in pairs.items(multi=True) for text in pair]
+    texts += [upload.filename or "" for upload in request.files.values()]
+    return any("\x00" in text for text in texts)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask application; `test_config` overrides settings (DATABASE_URL, CONFIG_DIR …)."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("DAIBAN_SECRET_KEY", "dev-only-secret"),
         DATABASE_URL=default_url(),
@@ -72,6 +91,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     __import__("daiban.security.startup").security.startup.check()  # SM3/SM4 self-test, keyring
     db = connect_database(app.config["DATABASE_URL"])
     app.extensions["daiban"] = load_reference(app.config["CONFIG_DIR"])
+
+    @app.before_request
+    def _refuse_nul():
+        """PostgreSQL cannot hold a NUL character and the driver raises on one: no screen takes it."""
+        if carries_nul(request):
+            message = "请求中含有无效字符（NUL），未作处理。请检查输入后重试。"
+            return render_template("error.html", title="请求无效", message=message), 400
+        return None
 
     @app.before_request
     def _open_db():

@@ -66,9 +66,16 @@ def client_ip() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/"):
-        return target
-    return url_for("admin.index")
+    """Where to go after signing in: a path on this site, else the admin index. Refused: another
+    host (`//host`, `/\\host`, a scheme; any `//` at all), and control characters such as CR/LF,
+    which would break the Location header (Werkzeug raises) or split it."""
+    if (not target or not target.startswith("/") or "//" in target or "\\" in target
+            or any(ord(c) < 32 or ord(c) == 127 for c in target)):
+        return url_for("admin.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return url_for("admin.index")
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
