@@ -237,14 +237,14 @@ def test_document_text_of_a_commission(world):
     assert [label for label, _ in text["signatures"]] == [
         "委托人（签字或按手印）", "受托代办员（签字）", f"{case.center.name}（盖章）"]
     assert text["signatures"][0][1] == "____年__月__日"
-    assert AuditLog.select().count() == 0  # masked: not a reveal
+    assert AuditLog.select().where(AuditLog.action == "reveal").count() == 0  # masked: not a reveal
 
     done = record_signed(draft, world.users["village_agent"], SIGNED)
     text = document_text(done, reveal_by=world.users["village_agent"])
     assert text["validity"] == "2026年9月22日至2026年10月21日（共30日）"
     assert text["signatures"][0][1] == "2026年9月22日"
     assert text["parties"][1] == ("公民身份号码", "15222319450101002X")
-    [logged] = AuditLog.select()
+    [logged] = AuditLog.select().where(AuditLog.action == "reveal")
     assert (logged.action, logged.actor, logged.object_id, logged.summary) == (
         "reveal", "village_agent", case.number, "查看完整公民身份号码：打印代办服务委托书")
     assert personal.masked_id_number(case) == done.citizen_id_masked

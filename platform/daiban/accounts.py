@@ -19,8 +19,11 @@ class PasswordTooWeak(ValueError):
     """A password that does not meet the complexity rule."""
 
 
-def check_password_strength(password: str) -> None:
-    """Raise PasswordTooWeak unless the password has ≥10 characters of ≥3 kinds."""
+def check_password_strength(password: str, username: str | None = None) -> None:
+    """Raise PasswordTooWeak unless the password has ≥10 characters of ≥3 kinds and does not
+    contain the username."""
+    if username and len(username) >= 3 and username.lower() in password.lower():
+        raise PasswordTooWeak("密码不能包含用户名")
     kinds = sum([
         any(c.islower() for c in password), any(c.isupper() for c in password),
         any(c.isdigit() for c in password), any(not c.isalnum() for c in password),
@@ -45,7 +48,7 @@ def generate_password() -> str:
 def create_user(username: str, display_name: str, password: str, roles: list[str],
                 center=None, department=None) -> User:
     """Create an account with a hashed password."""
-    check_password_strength(password)
+    check_password_strength(password, username)
     return User.create(
         username=username, display_name=display_name,
         password_hash=generate_password_hash(password), roles=",".join(roles),
@@ -54,18 +57,47 @@ def create_user(username: str, display_name: str, password: str, roles: list[str
 
 
 def set_password(user: User, password: str) -> None:
-    """Replace a user's password (after checking its strength) and clear any lockout."""
-    check_password_strength(password)
-    User.update(password_hash=generate_password_hash(password), failed_logins=0,
-                locked_until=None).where(User.id == user.id).execute()
+    """Replace a user's password (after checking its strength), clear any lockout and end every
+    session signed in with the old one."""
+    check_password_strength(password, user.username)
+    User.update(password_hash=generate_password_hash(password), failed_logins=0, locked_until=None,
+                session_version=User.session_version + 1).where(User.id == user.id).execute()
+
+
+def revoke_sessions(user: User) -> None:
+    """End every session of the account (logout, 强制下线, disabled): the session version moves on."""
+    User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+
+
+def address_blocked(ip: str, settings) -> bool:
+    """True when sign-ins from this address failed `max_failures_per_address` times within the
+    window (counted from the audit trail, where every failure is written)."""
+    from daiban.models import AuditLog
+
+    if not ip:
+        return False
+    since = datetime.datetime.now() - datetime.timedelta(minutes=settings.address_window_minutes)
+    failures = (AuditLog.select().where((AuditLog.action == "login_failed") & (AuditLog.ip == ip)
+                                        & (AuditLog.at >= since)).limit(settings.max_failures_per_address)
+                .count())
+    return failures >= settings.max_failures_per_address
+
+
+# One answer for every refused sign-in: an unknown name, a wrong password, a locked or disabled
+# account and a blocked address all read the same, so the page tells nobody which accounts exist.
+# The audit row keeps the real reason for the administrators.
+REFUSED = "用户名或密码不正确，或账号暂不能登录。连续输错多次将暂时锁定，如有疑问请联系系统管理员"
+# A hash to check against when the account does not exist, so both answers take as long.
+_DUMMY_HASH = generate_password_hash("daiban-no-such-account")
 
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of a sign-in attempt."""
+    """The outcome of a sign-in attempt: `message` for the page, `reason` for the audit trail."""
 
     user: User | None
     message: str | None = None
+    reason: str = ""
 
     @property
     def ok(self) -> bool:
@@ -73,25 +105,27 @@ class SignIn:
         return self.user is not None and self.message is None
 
 
-def authenticate(username: str, password: str, now: datetime.datetime | None = None) -> SignIn:
-    """Check a username and password, counting failures and locking the account after five."""
+def authenticate(username: str, password: str, now: datetime.datetime | None = None,
+                 max_failures: int = MAX_FAILURES, lockout: datetime.timedelta = LOCKOUT) -> SignIn:
+    """Check a username and password, counting failures and locking the account after `max_failures`."""
     now = now or datetime.datetime.now()
-    user = User.get_or_none(User.username == username.strip())
-    wrong = "用户名或密码不正确"
+    user = User.get_or_none(User.username == username.strip()[:64])
     if user is None:
-        return SignIn(None, wrong)
+        check_password_hash(_DUMMY_HASH, password)
+        return SignIn(None, REFUSED, "用户名不存在")
     if not user.active:
-        return SignIn(user, "该账号已停用，请联系系统管理员")
+        return SignIn(user, REFUSED, "账号已停用")
     if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60))
-        return SignIn(user, f"密码连续输错次数过多，账号已锁定，请 {minutes} 分钟后再试")
+        return SignIn(user, REFUSED, f"账号锁定中（至 {user.locked_until:%H:%M}）")
     if not check_password_hash(user.password_hash, password):
         failures = user.failed_logins + 1
-        locked = now + LOCKOUT if failures >= MAX_FAILURES else None
-        User.update(failed_logins=0 if locked else failures, locked_until=locked).where(
+        locked = now + lockout if failures >= max_failures else None
+        # A lock also ends the account's sessions: whoever guessed at it is not left signed in.
+        User.update(failed_logins=0 if locked else failures, locked_until=locked,
+                    session_version=User.session_version + (1 if locked else 0)).where(
             User.id == user.id).execute()
         if locked:
-            return SignIn(user, "密码连续输错 5 次，账号已锁定 15 分钟")
-        return SignIn(user, f"{wrong}（还可尝试 {MAX_FAILURES - failures} 次）")
+            return SignIn(user, REFUSED, f"密码连续输错 {failures} 次，账号锁定至 {locked:%H:%M}")
+        return SignIn(user, REFUSED, f"密码错误（连续第 {failures} 次）")
     User.update(failed_logins=0, locked_until=None, last_login_at=now).where(User.id == user.id).execute()
     return SignIn(User.get_by_id(user.id))

@@ -379,6 +379,19 @@ def user_set_password(ctx, username: str, password: str) -> None:
     click.echo(f"已为 {username} 设置新密码。")
 
 
+def _check_app(app_config: dict) -> None:
+    """Build the app once before any worker starts, so an unsafe configuration stops the command
+    with its message instead of every worker dying with a traceback."""
+    from daiban.security.keys import KeyringError
+    from daiban.security.startup import UnsafeConfiguration
+    from daiban.web import create_app
+
+    try:
+        create_app(app_config)
+    except (UnsafeConfiguration, KeyringError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -399,9 +412,12 @@ def serve(ctx, host: str, port: int, workers: int, threads: int, graceful_timeou
 
     if dev and environment(os.environ) != "development":
         raise click.ClickException("开发服务器（--dev）只用于开发：请设置 DAIBAN_ENV=development 后再运行")
-    database = _open(ctx)
-    database.close()  # workers open their own connections after the fork
+    _open(ctx)
     app_config = {"DATABASE_URL": ctx.obj["database_url"]}
+    _check_app(app_config)
+    from daiban.db import database
+
+    database.close()  # workers open their own connections after the fork
     if dev:
         run_development(app_config, host, port, announce=click.echo)
     else:
@@ -579,6 +595,7 @@ def keys_status(ctx) -> None:
         click.echo(f"{label}：{n} 个值")
 
 
+@main.group()
 def audit() -> None:
     """The audit trail (审计日志)."""
 

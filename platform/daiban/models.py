@@ -148,6 +148,8 @@ class User(BaseModel):
     locked_until = peewee.DateTimeField(null=True)
     last_login_at = peewee.DateTimeField(null=True)
     created_at = peewee.DateTimeField(default=datetime.datetime.now)
+    # Raised to end every session of the account (logout, password change, disabled, locked).
+    session_version = peewee.IntegerField(default=0)
 
     class Meta:
         table_name = "app_user"
@@ -257,7 +259,8 @@ FIELD_LABELS = {
     "hours": "办公时间", "short_name": "简称", "in_hall": "进驻政务大厅", "username": "用户名",
     "display_name": "姓名", "password_hash": "密码哈希", "center": "所属服务中心（站）",
     "department": "所属部门", "roles": "角色", "failed_logins": "连续登录失败次数",
-    "locked_until": "锁定至", "last_login_at": "最近登录", "created_at": "创建时间",
+    "locked_until": "锁定至", "last_login_at": "最近登录",
+    "session_version": "会话版本", "created_at": "创建时间",
     "status": "状态", "duties": "代办员责任清单", "user": "登录账号", "at": "时间",
     "actor": "操作人", "ip": "IP 地址", "action": "操作", "object_type": "对象类型",
     "object_id": "对象编号", "summary": "摘要", "before": "修改前", "after": "修改后",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash
+from flask import abort, current_app, flash
+from flask_admin.actions import action
 from markupsafe import Markup, escape
 from werkzeug.security import generate_password_hash
 from wtforms import PasswordField, SelectMultipleField
 from wtforms.validators import Optional
 
-from daiban.accounts import PasswordTooWeak, check_password_strength
+from daiban.accounts import PasswordTooWeak, check_password_strength, revoke_sessions
 from daiban.admin.base import ScopedModelView, mask
 from daiban.audit import ACTION_LABELS as AUDIT_ACTIONS
 from daiban.audit import OUTCOME_LABELS as AUDIT_OUTCOMES
+from daiban.db import database
 from daiban.models import Agent, AuditLog, Department, MatterVersion, OrgUnit, ServiceCenter, User
 
 LEVEL_CHOICES = [("banner", "旗"), ("township", "苏木乡镇"), ("village", "嘎查村（社区）")]
@@ -134,6 +136,7 @@ class UserView(ScopedModelView):
     column_formatters = {"roles": _role_names, "active": _yes_no}
     column_details_exclude_list = ("password_hash",)
     form_excluded_columns = ("password_hash", "failed_logins", "locked_until", "last_login_at",
+                             "session_version",
                              "created_at", "roles", "agent_profiles")
     form_ajax_refs = {
         "center": {"fields": ("name", "code")},
@@ -178,10 +181,28 @@ class UserView(ScopedModelView):
             raise ValueError("新用户必须设置密码")
         if password:
             try:
-                check_password_strength(password)
+                check_password_strength(password, model.username)
             except PasswordTooWeak as exc:
                 raise ValueError(str(exc)) from None
             model.password_hash = generate_password_hash(password)
+            model.session_version = (model.session_version or 0) + 1  # sessions with the old one end
+        if not is_created and not model.active:
+            model.session_version = (model.session_version or 0) + 1  # a disabled account is signed out
+
+    @action("sign_out", "强制下线", "确定要让选中的用户在所有设备上退出登录吗？")
+    def action_sign_out(self, ids):
+        """Sign the selected accounts out everywhere (every session issued before ends)."""
+        if not self.can_edit:
+            abort(403)
+        done = 0
+        for record_id in ids:
+            record = self.get_one(record_id)
+            if record is not None:
+                with database.atomic():
+                    revoke_sessions(record)
+                    self._audit("update", record, summary=f"{record}：强制下线（所有会话失效）")
+                done += 1
+        flash(f"已让 {done} 个用户在所有设备上退出登录", "success")
 
     def handle_view_exception(self, exc):
         """Show our own validation messages as they are."""

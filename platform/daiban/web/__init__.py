@@ -18,9 +18,11 @@ from daiban.cases.uploads import MAX_SCAN_BYTES
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.loader import load_catalog
 from daiban.catalog.org import Domain, Organisation, Role
-from daiban.catalog.settings import SupervisionSettings
+from daiban.catalog.settings import SecuritySettings, SupervisionSettings
 from daiban.catalog.workflow import Workflow
 from daiban.db import MAX_ID, connect_database, default_url
+from daiban.security import startup
+from daiban.security.startup import UnsafeConfiguration
 from daiban.web import headers
 
 log = logging.getLogger(__name__)
@@ -38,15 +40,20 @@ class Reference:
     calendar: WorkCalendar
     workflow: Workflow | None = None
     supervision: SupervisionSettings = field(default_factory=SupervisionSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
 
-def load_reference(config_dir: str) -> Reference:
-    """Load roles, organisation, domains and calendar; invalid files are logged and left out."""
+def load_reference(config_dir: str, strict: bool = False) -> Reference:
+    """Load roles, organisation, domains, calendar, workflow and settings; with `strict` (the
+    server) any error refuses the start, else invalid files are logged and left out."""
     result = load_catalog(config_dir, include_matters=False)
+    if strict and result.errors:
+        raise UnsafeConfiguration("配置有误，平台拒绝启动：\n" + "\n".join(p.format() for p in result.errors))
     for problem in result.errors:
         log.warning("config problem: %s", problem.format())
     c = result.catalog
-    return Reference(c.roles, c.organisation, c.domains, c.calendar, c.workflow, c.supervision)
+    return Reference(c.roles, c.organisation, c.domains, c.calendar, c.workflow, c.supervision,
+                     c.security)
 
 
 class IdConverter(IntegerConverter):
@@ -71,7 +78,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("DAIBAN_SECRET_KEY", "dev-only-secret"),
+        SECRET_KEY=os.environ.get("DAIBAN_SECRET_KEY") or None,  # None: generated under VAR_DIR
+        VAR_DIR=os.environ.get("DAIBAN_VAR_DIR", "var"),
+        ENV_NAME=os.environ.get("DAIBAN_ENV", "production"),
         DATABASE_URL=default_url(),
         CONFIG_DIR=os.environ.get("DAIBAN_CONFIG_DIR", "config"),
         PERMANENT_SESSION_LIFETIME=datetime.timedelta(minutes=30),  # idle timeout
@@ -88,9 +97,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    __import__("daiban.security.startup").security.startup.check()  # SM3/SM4 self-test, keyring
+    startup.check()  # SM3/SM4 self-test, keyring
+    startup.refuse_debug_in_production(app)
+    app.config["SECRET_KEY"] = startup.session_key(app.config["SECRET_KEY"], Path(app.config["VAR_DIR"]))
     db = connect_database(app.config["DATABASE_URL"])
-    app.extensions["daiban"] = load_reference(app.config["CONFIG_DIR"])
+    app.extensions["daiban"] = load_reference(app.config["CONFIG_DIR"], strict=not app.testing)
 
     @app.before_request
     def _refuse_nul():

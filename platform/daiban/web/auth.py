@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -12,7 +13,7 @@ from wtforms.validators import DataRequired
 
 from daiban import audit
 from daiban.access import Principal, principal_for
-from daiban.accounts import authenticate
+from daiban.accounts import REFUSED, SignIn, address_blocked, authenticate, revoke_sessions
 from daiban.models import User
 
 bp = Blueprint("auth", __name__)
@@ -30,6 +31,11 @@ class SessionUser(UserMixin):
         self.principal = principal
         self.id = user.id
 
+    def get_id(self) -> str:
+        """The id kept in the session: the account and its session version, so that raising the
+        version (logout, new password, disabled, locked, 强制下线) ends every session issued before."""
+        return f"{self.user.id}.{self.user.session_version}"
+
     @property
     def is_active(self) -> bool:
         """Deactivated accounts are signed out."""
@@ -46,11 +52,43 @@ def roles():
     return current_app.extensions["daiban"].roles
 
 
+def security_settings():
+    """The security settings from config/security.yaml."""
+    return current_app.extensions["daiban"].security
+
+
+def _session_expired(now: datetime.datetime) -> bool:
+    """True when the session passed its idle timeout or its absolute lifetime."""
+    settings = security_settings()
+    try:
+        signed_in = datetime.datetime.fromisoformat(session.get("signed_in_at", ""))
+        seen = datetime.datetime.fromisoformat(session.get("seen_at", ""))
+    except (TypeError, ValueError):
+        return True
+    return (now - seen > datetime.timedelta(minutes=settings.idle_minutes)
+            or now - signed_in > datetime.timedelta(hours=settings.absolute_hours))
+
+
 @login_manager.user_loader
-def load_user(user_id: str):
-    """Load the account of the session, or None if it is gone."""
+def load_user(session_id: str):
+    """The account of the session, or None if it is gone, disabled, locked, signed out elsewhere
+    or past its idle timeout or lifetime."""
+    user_id, _, version = str(session_id).partition(".")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
     user = User.get_or_none(User.id == int(user_id))
-    return SessionUser(user, principal_for(user, roles())) if user else None
+    now = datetime.datetime.now()
+    if (user is None or not user.active or user.session_version != int(version)
+            or (user.locked_until and user.locked_until > now)):
+        return None
+    if _session_expired(now):
+        # Said here, not in the unauthorized handler: the admin's screens redirect on their own.
+        for key in ("_user_id", "_fresh", "_id", "signed_in_at", "seen_at"):
+            session.pop(key, None)
+        flash("登录已超时，请重新登录", "warning")
+        return None
+    session["seen_at"] = now.isoformat()
+    return SessionUser(user, principal_for(user, roles()))
 
 
 class LoginForm(FlaskForm):
@@ -83,15 +121,26 @@ def login():
     """The sign-in page."""
     form = LoginForm()
     if form.validate_on_submit():
-        result = authenticate(form.username.data, form.password.data)
+        settings = security_settings()
+        if address_blocked(client_ip(), settings):
+            window = settings.address_window_minutes
+            result = SignIn(None, REFUSED, f"该地址 {window} 分钟内登录失败过多，暂停登录")
+        else:
+            result = authenticate(form.username.data, form.password.data,
+                                  max_failures=settings.max_failures,
+                                  lockout=datetime.timedelta(minutes=settings.lockout_minutes))
         if result.ok:
-            session.permanent = True  # idle timeout: PERMANENT_SESSION_LIFETIME
+            next_url = _safe_next(request.args.get("next"))
+            session.clear()  # nothing from before the sign-in (a fixed session, an old CSRF token) survives
+            now = datetime.datetime.now().isoformat()
+            session["signed_in_at"] = session["seen_at"] = now
+            session.permanent = True  # the cookie lasts as long as the idle timeout
             login_user(SessionUser(result.user, principal_for(result.user, roles())))
             audit.record("login", result.user.username, roles=result.user.roles, ip=client_ip(),
                          object_type="user", object_id=result.user.id, summary="登录成功")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(next_url)
         audit.record("login_failed", form.username.data, ip=client_ip(), object_type="user",
-                     summary=result.message)
+                     summary=result.reason, outcome="failure")
         flash(result.message, "danger")
     return render_template("auth/login.html", form=form)
 
@@ -102,6 +151,8 @@ def logout():
     if current_user.is_authenticated:
         audit.record("logout", current_user.user.username, ip=client_ip(), object_type="user",
                      object_id=current_user.id)
+        revoke_sessions(current_user.user)
     logout_user()
+    session.clear()
     flash("已退出登录", "info")
     return redirect(url_for("auth.login"))
