@@ -51,3 +51,32 @@ def test_an_admin_edit_is_not_saved_when_its_audit_row_fails(admin_app, monkeypa
     page = response.get_data(as_text=True)
     assert Agent.get_by_id(agent.id).name == "原名"
     assert "审计记录未能写入，本次修改没有保存" in page and "Traceback" not in page
+
+
+def _act(client, case, transition):
+    return client.post(f"/admin/cases/{case.id}/act", follow_redirects=True,
+                       data={"transition": transition, "lock_version": Case.get_by_id(case.id).lock_version})
+
+
+def test_a_step_is_not_kept_when_its_audit_row_fails_and_is_audited_when_it_works(site, monkeypatch):
+    client = signed_in(site, "village")
+    open_elderly_case(client)
+    case = Case.get()
+    events = CaseEvent.select().count()
+    with monkeypatch.context() as patched:
+        _break_audit(patched)
+        page = _act(client, case, "accept")
+        assert page.status_code == 500
+        text = page.get_data(as_text=True)
+        assert "本次提交的内容没有保存" in text and "Traceback" not in text
+    assert Case.get_by_id(case.id).status == case.status and CaseEvent.select().count() == events
+    _act(client, case, "accept")
+    assert Case.get_by_id(case.id).status != case.status
+    entry = AuditLog.select().where(AuditLog.object_type == "case").order_by(AuditLog.id.desc()).get()
+    assert entry.object_id == case.number and "受理" in entry.summary and entry.outcome == "success"
+    assert entry.roles == "village_agent"
+    client.post(f"/admin/cases/{case.id}/materials/build")
+    built = AuditLog.select().where(AuditLog.object_type == "case").order_by(AuditLog.id.desc()).get()
+    assert built.summary == f"{case.number}：生成材料清单"
+    # One row per step: the request hook adds none of its own.
+    assert AuditLog.select().where(AuditLog.action == "request").count() == 0

@@ -8,34 +8,44 @@ from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from daiban.models import User
+from daiban.models import PasswordHistory, User
 
 MAX_FAILURES = 5
 LOCKOUT = datetime.timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 10
 
 
 class PasswordTooWeak(ValueError):
-    """A password that does not meet the complexity rule."""
+    """A password that does not meet the password policy."""
 
 
-def check_password_strength(password: str, username: str | None = None) -> None:
-    """Raise PasswordTooWeak unless the password has ≥10 characters of ≥3 kinds and does not
-    contain the username."""
+def _policy(settings):
+    """The password policy of config/security.yaml, or the schema's defaults without it."""
+    if settings is None:
+        from daiban.catalog.settings import SecuritySettings
+
+        return SecuritySettings()
+    return settings
+
+
+def check_password_strength(password: str, username: str | None = None, settings=None) -> None:
+    """Raise PasswordTooWeak unless the password is long enough, mixes enough kinds of characters
+    (config/security.yaml) and does not contain the username."""
+    policy = _policy(settings)
     if username and len(username) >= 3 and username.lower() in password.lower():
         raise PasswordTooWeak("密码不能包含用户名")
     kinds = sum([
         any(c.islower() for c in password), any(c.isupper() for c in password),
         any(c.isdigit() for c in password), any(not c.isalnum() for c in password),
     ])
-    if len(password) < MIN_PASSWORD_LENGTH or kinds < 3:
+    if len(password) < policy.password_min_length or kinds < policy.password_min_kinds:
         raise PasswordTooWeak(
-            f"密码至少 {MIN_PASSWORD_LENGTH} 位，并包含大写字母、小写字母、数字、符号中的至少三种"
+            f"密码至少 {policy.password_min_length} 位，并包含大写字母、小写字母、数字、符号中的"
+            f"至少 {policy.password_min_kinds} 种"
         )
 
 
 def generate_password() -> str:
-    """A random password that meets the complexity rule."""
+    """A random password that meets the default password policy."""
     while True:
         candidate = secrets.token_urlsafe(12) + "-7a"
         try:
@@ -46,9 +56,9 @@ def generate_password() -> str:
 
 
 def create_user(username: str, display_name: str, password: str, roles: list[str],
-                center=None, department=None) -> User:
+                center=None, department=None, settings=None) -> User:
     """Create an account with a hashed password."""
-    check_password_strength(password, username)
+    check_password_strength(password, username, settings)
     return User.create(
         username=username, display_name=display_name,
         password_hash=generate_password_hash(password), roles=",".join(roles),
@@ -56,12 +66,49 @@ def create_user(username: str, display_name: str, password: str, roles: list[str
     )
 
 
-def set_password(user: User, password: str) -> None:
-    """Replace a user's password (after checking its strength), clear any lockout and end every
-    session signed in with the old one."""
-    check_password_strength(password, user.username)
-    User.update(password_hash=generate_password_hash(password), failed_logins=0, locked_until=None,
-                session_version=User.session_version + 1).where(User.id == user.id).execute()
+def recent_hashes(user: User, count: int) -> list[str]:
+    """The hashes of the account's current password and of those before it, `count` in all."""
+    if count <= 0:
+        return []
+    current = User.get_or_none(User.id == user.id)
+    hashes = [current.password_hash] if current and current.password_hash else []
+    earlier = (PasswordHistory.select(PasswordHistory.password_hash)
+               .where(PasswordHistory.user == user.id)
+               .order_by(PasswordHistory.id.desc()).limit(max(count - len(hashes), 0)))
+    return hashes + [row.password_hash for row in earlier]
+
+
+def check_password_reuse(user: User, password: str, settings=None) -> None:
+    """Raise PasswordTooWeak when the password is one of the account's last few (config/security.yaml)."""
+    count = _policy(settings).password_history
+    if any(check_password_hash(h, password) for h in recent_hashes(user, count)):
+        raise PasswordTooWeak(f"新密码不能与最近 {count} 次使用过的密码相同")
+
+
+def check_new_password(user: User, password: str, settings=None) -> None:
+    """Every rule a replacement password must meet: strength, not the username, not a recent one."""
+    check_password_strength(password, user.username, settings)
+    check_password_reuse(user, password, settings)
+
+
+def remember_password(user: User) -> None:
+    """Keep the account's current password hash in its history before it is replaced."""
+    current = User.get_or_none(User.id == user.id)
+    if current is not None and current.password_hash:
+        PasswordHistory.create(user=user.id, password_hash=current.password_hash)
+
+
+def set_password(user: User, password: str, settings=None) -> None:
+    """Replace a user's password (after checking it against the policy and the last ones used),
+    clear any lockout and end every session signed in with the old one."""
+    from daiban.db import database
+
+    check_new_password(user, password, settings)
+    with database.atomic():
+        remember_password(user)
+        User.update(password_hash=generate_password_hash(password), failed_logins=0,
+                    locked_until=None, session_version=User.session_version + 1
+                    ).where(User.id == user.id).execute()
 
 
 def revoke_sessions(user: User) -> None:

@@ -62,6 +62,7 @@ def _listed(document: dict, name: str) -> dict:
             "responsible_unit": unit[:MatterDraft.responsible_unit.max_length]}
 
 
+@database.atomic()  # the change and its audit row are kept together or not at all
 def start_draft(code: str, actor: Actor, document: dict | None = None) -> MatterDraft:
     """Open (or return the already open) draft of a matter, starting from its latest version."""
     existing = open_draft(code)
@@ -115,6 +116,7 @@ def _editable(draft: MatterDraft) -> None:
         raise EditingRefused(f"草稿当前状态为“{STATUS_LABELS[draft.status]}”，不能修改")
 
 
+@database.atomic()  # the change and its audit row are kept together or not at all
 def save_draft(draft: MatterDraft, document: dict, actor: Actor) -> MatterDraft:
     """Save an edited document into its draft (invalid work in progress may be saved)."""
     _editable(draft)
@@ -134,6 +136,7 @@ def _next_version(draft: MatterDraft) -> int:
     return (latest.version if latest else 0) + 1
 
 
+@database.atomic()  # the change and its audit row are kept together or not at all
 def submit(draft: MatterDraft, actor: Actor, catalog: Catalog) -> MatterDraft:
     """Send a valid draft for review."""
     _editable(draft)
@@ -147,6 +150,7 @@ def submit(draft: MatterDraft, actor: Actor, catalog: Catalog) -> MatterDraft:
     return MatterDraft.get_by_id(draft.id)
 
 
+@database.atomic()  # the change and its audit row are kept together or not at all
 def send_back(draft: MatterDraft, actor: Actor, comment: str) -> MatterDraft:
     """Return a draft in review to its author with a comment."""
     if draft.status != "in_review":

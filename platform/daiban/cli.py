@@ -358,25 +358,102 @@ def user() -> None:
     """Accounts."""
 
 
+def _security_settings(config_dir: Path):
+    """The password policy of config/security.yaml (refused with its message when the file is wrong)."""
+    from daiban.catalog.settings import SecuritySettings
+
+    result = load_catalog(config_dir, include_matters=False)
+    problems = [p for p in result.errors if "security" in p.path]
+    if problems:
+        raise click.ClickException("\n".join(p.format() for p in problems))
+    return result.catalog.security or SecuritySettings()
+
+
+CONFIG_OPTION = click.option("--config", "config_dir", default="config", show_default=True,
+                             type=click.Path(path_type=Path),
+                             help="Config folder (its security.yaml holds the password policy).")
+
+
 @user.command("set-password")
 @click.argument("username")
 @click.password_option("--password", prompt="新密码", confirmation_prompt="再次输入",
                        help="The new password (asked for when not given).")
+@CONFIG_OPTION
 @click.pass_context
-def user_set_password(ctx, username: str, password: str) -> None:
-    """Set a new password for USERNAME and unlock the account."""
+def user_set_password(ctx, username: str, password: str, config_dir: Path) -> None:
+    """Set a new password for USERNAME, unlock the account and end its sessions."""
+    from daiban import audit
     from daiban.accounts import PasswordTooWeak, set_password
     from daiban.models import User
 
+    settings = _security_settings(config_dir)
     _open(ctx)
     account = User.get_or_none(User.username == username)
     if account is None:
         raise click.ClickException(f"没有用户 {username}")
     try:
-        set_password(account, password)
+        set_password(account, password, settings)
     except PasswordTooWeak as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"已为 {username} 设置新密码。")
+    audit.record("update", "cli", object_type="app_user", object_id=account.id,
+                 summary=f"{account}：命令行重设密码")
+    click.echo(f"已为 {username} 设置新密码，其所有会话已失效。")
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="The name shown on screens (姓名).")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="A role id from config/roles/ (repeat for several), e.g. system_admin.")
+@click.password_option("--password", prompt="密码", confirmation_prompt="再次输入",
+                       help="The password (asked for when not given).")
+@click.option("--center", "center_code", default=None,
+              help="Code of the service center the account works at (agents' roles need one).")
+@click.option("--department", "department_code", default=None,
+              help="Code of the department the account belongs to (a liaison's role needs one).")
+@CONFIG_OPTION
+@click.pass_context
+def user_create(ctx, username: str, display_name: str, roles: tuple[str, ...], password: str,
+                center_code: str | None, department_code: str | None, config_dir: Path) -> None:
+    """Create the account USERNAME (the first administrator of a new deployment, say)."""
+    from daiban import audit
+    from daiban.accounts import PasswordTooWeak, create_user
+    from daiban.db import database
+    from daiban.models import Department, ServiceCenter, User
+
+    settings = _security_settings(config_dir)
+    known = load_catalog(config_dir, include_matters=False).catalog.roles
+    unknown = [r for r in roles if r not in known]
+    if unknown:
+        choices = "、".join(f"{r}（{known[r].name}）" for r in sorted(known))
+        raise click.ClickException(f"没有角色 {'、'.join(unknown)}；可选：{choices}")
+    scopes = {known[r].scope for r in roles}
+    if scopes & {"center", "township"} and not center_code:
+        raise click.ClickException("代办员角色须用 --center 指明所在服务中心（站）的编码")
+    if "department" in scopes and not department_code:
+        raise click.ClickException("部门联络员角色须用 --department 指明所在部门的编码")
+    _open(ctx)
+    if User.get_or_none(User.username == username) is not None:
+        raise click.ClickException(
+            f"用户 {username} 已存在；重设密码请用 `daiban user set-password {username}`")
+    center = department = None
+    if center_code:
+        center = ServiceCenter.get_or_none(ServiceCenter.code == center_code)
+        if center is None:
+            raise click.ClickException(f"没有编码为 {center_code} 的服务中心（站）；先运行 `daiban org sync`")
+    if department_code:
+        department = Department.get_or_none(Department.code == department_code)
+        if department is None:
+            raise click.ClickException(f"没有编码为 {department_code} 的部门；先运行 `daiban org sync`")
+    try:
+        with database.atomic():
+            account = create_user(username, display_name, password, list(roles), center=center,
+                                  department=department, settings=settings)
+            audit.record("create", "cli", object_type="app_user", object_id=account.id,
+                         summary=f"{account}：命令行新建账号（{','.join(roles)}）")
+    except PasswordTooWeak as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已创建用户 {username}（{display_name}），角色：{'、'.join(known[r].name for r in roles)}。")
 
 
 def _check_app(app_config: dict) -> None:

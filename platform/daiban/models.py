@@ -187,6 +187,18 @@ class Agent(BaseModel):
         return self.name
 
 
+class PasswordHistory(BaseModel):
+    """A password an account used before (its hash only), so a new one cannot repeat the last few."""
+
+    user = peewee.ForeignKeyField(User, backref="password_history", on_delete="CASCADE")
+    password_hash = peewee.CharField(max_length=255)
+    replaced_at = peewee.DateTimeField(default=datetime.datetime.now)
+
+    class Meta:
+        table_name = "password_history"
+        indexes = ((("user", "id"), False),)
+
+
 class AuditLog(BaseModel):
     """One audited event: who, in which role, from where, when, on what, values before and after."""
 
@@ -218,7 +230,7 @@ class AuditLog(BaseModel):
         raise ImmutableRecordError("审计记录不能删除")
 
 
-MODELS = (Matter, MatterVersion, OrgUnit, ServiceCenter, Department, User, Agent, AuditLog)
+MODELS = (Matter, MatterVersion, OrgUnit, ServiceCenter, Department, User, PasswordHistory, Agent, AuditLog)
 OPEN_DRAFT_STATUSES = ("draft", "in_review", "returned")
 
 

@@ -9,7 +9,13 @@ from werkzeug.security import generate_password_hash
 from wtforms import PasswordField, SelectMultipleField
 from wtforms.validators import Optional
 
-from daiban.accounts import PasswordTooWeak, check_password_strength, revoke_sessions
+from daiban.accounts import (
+    PasswordTooWeak,
+    check_new_password,
+    check_password_strength,
+    remember_password,
+    revoke_sessions,
+)
 from daiban.admin.base import ScopedModelView, mask
 from daiban.audit import ACTION_LABELS as AUDIT_ACTIONS
 from daiban.audit import OUTCOME_LABELS as AUDIT_OUTCOMES
@@ -180,10 +186,16 @@ class UserView(ScopedModelView):
         if is_created and not password:
             raise ValueError("新用户必须设置密码")
         if password:
+            settings = current_app.extensions["daiban"].security
             try:
-                check_password_strength(password, model.username)
+                if is_created:
+                    check_password_strength(password, model.username, settings)
+                else:
+                    check_new_password(model, password, settings)
             except PasswordTooWeak as exc:
                 raise ValueError(str(exc)) from None
+            if not is_created:
+                remember_password(model)  # in the view's transaction, with the update itself
             model.password_hash = generate_password_hash(password)
             model.session_version = (model.session_version or 0) + 1  # sessions with the old one end
         if not is_created and not model.active:

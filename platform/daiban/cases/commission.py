@@ -23,7 +23,7 @@ import json
 
 from daiban.cases import personal
 from daiban.cases.materials import acting_user, refuse_if_closed
-from daiban.cases.service import Actor, CaseConflict, CaseError, _write_transaction
+from daiban.cases.service import Actor, CaseConflict, CaseError, _write_transaction, audit_step
 from daiban.catalog.model import Matter as CompiledMatter
 from daiban.models import COMMISSION_KINDS, Case, Commission, Department, User
 
@@ -188,6 +188,8 @@ def _insert(case: Case, kind: str, previous: Commission | None, user: User, toda
         matter_code=case.matter_code, matter_version=case.matter_version,
         drafted_on=today, drafted_by=user, **fields,
     )
+    verb = "登记终止委托" if ending else "起草"
+    audit_step(user, case.number, f"{case.number}：{verb}{row.kind_label}", action="create")
     return Commission.get_by_id(row.id)
 
 
@@ -211,6 +213,7 @@ def record_signed(commission: Commission, actor: Actor | User, today: datetime.d
             valid_from = max(today, previous.valid_until + datetime.timedelta(days=1))
         _write(current, status="signed", signed_on=today, recorded_by=user, valid_from=valid_from,
                valid_until=valid_from + datetime.timedelta(days=current.valid_days - 1))
+        audit_step(user, case.number, f"{case.number}：登记签署{current.kind_label}")
     return Commission.get_by_id(current.id)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import peewee
 
 from daiban.cases import personal
-from daiban.cases.service import Actor, CaseConflict, CaseError, _write_transaction
+from daiban.cases.service import Actor, CaseConflict, CaseError, _write_transaction, audit_step
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.model import Matter as CompiledMatter
 from daiban.catalog.model import TimeLimit
@@ -75,10 +75,13 @@ def refuse_if_closed(case: Case, refused=MaterialRefused) -> None:
 
 def record_event(case_id: int, row: CaseMaterial | None, user: User, role: str, action: str,
                  day: datetime.date, **fields) -> None:
-    """Append one immutable step to the case's materials history."""
+    """Append one immutable step to the case's materials history, and its audit row."""
     CaseMaterialEvent.insert(case=case_id, case_material=row.id if row else None,
                              at=datetime.datetime.now(), day=day, actor=user, role=role,
                              action=action, **fields).execute()
+    number = Case.select(Case.number).where(Case.id == case_id).scalar()
+    label = ACTION_LABELS.get(action, action)
+    audit_step(user, number, f"{number}：{label}" + (f"“{row.name}”" if row is not None else ""))
 
 
 def _fresh(row: CaseMaterial) -> tuple[CaseMaterial, Case]:

@@ -83,11 +83,13 @@ def receive(leg: Handoff, user: User) -> Handoff:
     """The receiving side takes the case into its queue."""
     if leg.status != "sent":
         raise RelayRefused("该接力已被接收")
-    updated = (Handoff.update(status="received", received_by=user.username,
-                              received_at=datetime.datetime.now())
-               .where((Handoff.id == leg.id) & (Handoff.status == "sent")).execute())
-    if not updated:
-        raise RelayRefused("该接力已被他人接收，请刷新")
+    with database.atomic():
+        updated = (Handoff.update(status="received", received_by=user.username,
+                                  received_at=datetime.datetime.now())
+                   .where((Handoff.id == leg.id) & (Handoff.status == "sent")).execute())
+        if not updated:
+            raise RelayRefused("该接力已被他人接收，请刷新")
+        _record(user, leg.case, f"接收接力（{leg.target_name}）")
     return Handoff.get_by_id(leg.id)
 
 
@@ -102,7 +104,14 @@ def finish(leg: Handoff, user: User, result: Result | None = None, note: str = "
         changes.update(result_decision=result.decision, result_number=result.stored_number())
     if leg.status == "sent":
         changes.update(received_by=user.username, received_at=datetime.datetime.now())
-    Handoff.update(**changes).where(Handoff.id == leg.id).execute()
+    with database.atomic():
+        updated = (Handoff.update(**changes)
+                   .where((Handoff.id == leg.id) & (Handoff.status != "done")).execute())
+        if not updated:
+            raise RelayRefused("该接力已被他人办结，请刷新")
+        _record(user, leg.case, f"办结接力（{leg.target_name}）"
+                + (f"：{RESULT_DECISIONS[result.decision]}" if result is not None and
+                   leg.to_department_id is not None else ""))
     return Handoff.get_by_id(leg.id)
 
 

@@ -219,10 +219,7 @@ def open_case(
             lock_version=0,
         ).execute()
         # In the same transaction: if the audit row cannot be written, no case is opened.
-        from daiban import audit
-
-        audit.record("create", agent.username, roles=agent.roles, object_type="case",
-                     object_id=number, summary=f"受理 {matter.code} {number}")
+        audit_step(agent, number, f"受理 {matter.code} {number}", action="create")
     return Case.get_by_id(case_id)
 
 
@@ -370,7 +367,18 @@ def transition(
             transition=t.id, from_status=current.status, to_status=t.to, note=note,
             due_on=changes.get("due_on", current.due_on), lock_version=expected_lock_version + 1,
         ).execute()
+        summary = f"{current.number}：{t.label}（{workflow.label(current.status)} → {workflow.label(t.to)}）"
+        audit_step(user, current.number, summary + (f"：{note}" if note else ""))
     return Case.get_by_id(case.id)
+
+
+def audit_step(user: User, case_number: str, summary: str, action: str = "update") -> None:
+    """Write the audit row of one step on a case inside the caller's transaction, so that no step
+    is kept without its row (a failed audit write rolls the step back)."""
+    from daiban import audit  # audit imports the models; the cases layer builds on both
+
+    audit.record(action, user.username, roles=user.roles or "", object_type="case",
+                 object_id=case_number, summary=summary)
 
 
 def _conflict_message(current: Case, workflow: Workflow) -> str:

@@ -152,10 +152,10 @@ def record_rating(case: Case, given: Given, channel: str, recorded_by: User, tod
             raise RatingRefused(f"评价日期 {today} 早于受理日期 {current.accepted_on}")
         rating = _insert(current, given, channel, visit or next_visit(current), recorded_by, today,
                          settings, calendar)
+        audit.record("create", recorded_by.username, roles=recorded_by.roles, object_type="rating",
+                     object_id=current.number,
+                     summary=f"登记评价：{rating.level_label}（{rating.channel_label}）")
     _deliver_in_app(rating)
-    audit.record("create", recorded_by.username, roles=recorded_by.roles, object_type="rating",
-                 object_id=current.number,
-                 summary=f"登记评价：{rating.level_label}（{rating.channel_label}）")
     return rating
 
 
@@ -180,8 +180,8 @@ def issue_link(case: Case, created_by: User, today: datetime.date,
         link = RatingLink.create(
             case=current.id, visit=visit, token_hash=_digest(token), created_by=created_by,
             expires_on=today + datetime.timedelta(days=settings.rating_link_valid_days))
-    audit.record("create", created_by.username, roles=created_by.roles, object_type="rating_link",
-                 object_id=current.number, summary=f"生成评价链接（第 {visit} 次服务）")
+        audit.record("create", created_by.username, roles=created_by.roles, object_type="rating_link",
+                     object_id=current.number, summary=f"生成评价链接（第 {visit} 次服务）")
     return token, link
 
 
@@ -209,7 +209,7 @@ def rate_by_link(token: str, given: Given, today: datetime.date, settings: Super
             raise RatingRefused("该评价链接已使用，感谢您的评价")
         case = Case.get_by_id(link.case_id)
         rating = _insert(case, given, "link", link.visit, None, today, settings, calendar)
+        audit.record("create", "citizen", object_type="rating", object_id=case.number,
+                     summary=f"群众通过评价链接评价：{rating.level_label}")
     _deliver_in_app(rating)
-    audit.record("create", "citizen", object_type="rating", object_id=case.number,
-                 summary=f"群众通过评价链接评价：{rating.level_label}")
     return rating

@@ -295,10 +295,10 @@ def submit(unit: ReportUnit, year: int, quarter: int, user: User, note: str = ""
             row = ReportSubmission.create(
                 unit_kind=unit.kind, unit_code=unit.code, unit_name=unit.name, year=year,
                 quarter=quarter, figures=figures.to_json(), note=(note or "").strip(), submitted_by=user)
+            audit.record("submit", user.username, roles=user.roles, object_type="report_submission",
+                         object_id=row.id, summary=f"报送{figures.title}报告")
     except peewee.IntegrityError:  # someone submitted the same report a moment ago
         raise ReportRefused(_already(submission_of(unit, year, quarter))) from None
-    audit.record("submit", user.username, roles=user.roles, object_type="report_submission",
-                 object_id=row.id, summary=f"报送{figures.title}报告")
     return row
 
 

@@ -10,10 +10,13 @@ from flask import Flask, g, request
 log = logging.getLogger("daiban.audit")
 
 
-def _outcome(status: int) -> str:
+def _outcome(response, write: bool) -> str:
+    """Denied, failed or done; a write answered by the same page again (200 HTML, not the
+    redirect a saved form gets) kept nothing: the form was refused."""
+    status = response.status_code
     if status in (401, 403, 404):
         return "denied"
-    if status >= 400:
+    if status >= 400 or (write and status == 200 and response.mimetype == "text/html"):
         return "failure"
     return "success"
 
@@ -34,7 +37,7 @@ def _audit_request(response):
         audit.record("request" if write else "read", user.username, roles=user.roles or "",
                      object_type=(request.endpoint or request.path)[:64], object_id=view_args[:64],
                      summary=f"{request.method} {request.path}"[:255],
-                     outcome=_outcome(response.status_code))
+                     outcome=_outcome(response, write))
     except Exception:  # the business transaction has already committed; never hide the response
         log.exception("audit record of %s %s failed", request.method, request.path)
     return response

@@ -6,14 +6,23 @@ import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, EqualTo
 
 from daiban import audit
 from daiban.access import Principal, principal_for
-from daiban.accounts import REFUSED, SignIn, address_blocked, authenticate, revoke_sessions
+from daiban.accounts import (
+    REFUSED,
+    PasswordTooWeak,
+    SignIn,
+    address_blocked,
+    authenticate,
+    revoke_sessions,
+    set_password,
+)
 from daiban.models import User
 
 bp = Blueprint("auth", __name__)
@@ -131,18 +140,55 @@ def login():
                                   lockout=datetime.timedelta(minutes=settings.lockout_minutes))
         if result.ok:
             next_url = _safe_next(request.args.get("next"))
-            session.clear()  # nothing from before the sign-in (a fixed session, an old CSRF token) survives
-            now = datetime.datetime.now().isoformat()
-            session["signed_in_at"] = session["seen_at"] = now
-            session.permanent = True  # the cookie lasts as long as the idle timeout
-            login_user(SessionUser(result.user, principal_for(result.user, roles())))
+            _start_session(result.user)
             audit.record("login", result.user.username, roles=result.user.roles, ip=client_ip(),
                          object_type="user", object_id=result.user.id, summary="登录成功")
             return redirect(next_url)
         audit.record("login_failed", form.username.data, ip=client_ip(), object_type="user",
                      summary=result.reason, outcome="failure")
         flash(result.message, "danger")
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, settings=security_settings())
+
+
+class PasswordForm(FlaskForm):
+    """The current password and the new one, twice."""
+
+    current = PasswordField("当前密码", validators=[DataRequired("请填写当前密码")])
+    new = PasswordField("新密码", validators=[DataRequired("请填写新密码")])
+    again = PasswordField("再次输入新密码", validators=[
+        DataRequired("请再次输入新密码"), EqualTo("new", "两次输入的新密码不一致")])
+
+
+def _start_session(user: User) -> None:
+    """A new session for `user`: nothing from before survives, the clocks start now."""
+    session.clear()  # nothing from before the sign-in (a fixed session, an old CSRF token) survives
+    now = datetime.datetime.now().isoformat()
+    session["signed_in_at"] = session["seen_at"] = now
+    session.permanent = True  # the cookie lasts as long as the idle timeout
+    login_user(SessionUser(user, principal_for(user, roles())))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password: every other session ends, this one goes on under a new id."""
+    form = PasswordForm()
+    user = current_user.user
+    if form.validate_on_submit():
+        if not check_password_hash(user.password_hash, form.current.data):
+            form.current.errors.append("当前密码不正确")
+        else:
+            try:
+                set_password(user, form.new.data, security_settings())
+            except PasswordTooWeak as exc:
+                form.new.errors.append(str(exc))
+            else:
+                audit.record("update", user.username, roles=user.roles, ip=client_ip(),
+                             object_type="user", object_id=user.id, summary="修改本人密码")
+                _start_session(User.get_by_id(user.id))
+                flash("密码已修改，其他设备上的登录已失效", "success")
+                return redirect(url_for("admin.index"))
+    return render_template("auth/password.html", form=form, settings=security_settings())
 
 
 @bp.route("/logout", methods=["POST"])
