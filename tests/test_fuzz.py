@@ -396,6 +396,9 @@ def _yaml_text() -> str:
 FORM_FIELDS = {
     "auth.login": lambda s: {"username": (LOGIN_USER, "admin", "nobody"), "password": (PASSWORD, "wrong")},
     "auth.logout": lambda s: {},
+    # Never the right current password: a change would sign the shared client out.
+    "auth.change_password": lambda s: {"current": ("wrong", ""), "new": ("Fresh-grass-2027", "x"),
+                                       "again": ("Fresh-grass-2027", "y")},
     "alerts.read": lambda s: {},
     "alerts.read_all": lambda s: {},
     "cases.open": lambda s: _intake_fields(),
