@@ -10,6 +10,7 @@ consultations and agents. Rows are inserted directly: only the figures matter he
 from __future__ import annotations
 
 import datetime
+import itertools
 import io
 import random
 from collections import Counter
@@ -171,7 +172,7 @@ def build_world(today: datetime.date, seed: int = 5) -> World:
                                 supplied_on=min(today, promised) if supplied else None).execute()
         CaseMaterial.insert(case=case, material_id="id_card", name="居民身份证", notice_status="needed",
                             status="received", received_on=case.accepted_on).execute()
-    statuses = list(RECTIFICATION_STATUSES)
+    statuses = itertools.cycle(RECTIFICATION_STATUSES)  # every status in turn, whatever the ids
     for case in cases:
         if case.result_on is None or rng.random() < 0.3:
             continue
@@ -183,7 +184,7 @@ def build_world(today: datetime.date, seed: int = 5) -> World:
                                    efficiency=rng.choice((None, 3, 4, 5)), skill=rng.choice((None, 2, 5)),
                                    attitude=rng.randint(1, 5))
             if level <= 2:
-                status = statuses[rating.id % len(statuses)]
+                status = next(statuses)
                 Rectification.create(rating=rating, case=case, responsible=case.first_agent,
                                      center=case.center, status=status, opened_on=rated,
                                      due_on=rated + DAY * 7,
