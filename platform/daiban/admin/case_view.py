@@ -16,7 +16,7 @@ from flask_login import current_user
 from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal, in_scope_or_404
 from daiban.admin.rating_view import AGENT_CHANNELS
-from daiban.cases import commission, documents, materials, personal, relay, uploads
+from daiban.cases import applicant, commission, documents, materials, personal, relay, uploads
 from daiban.cases.service import (
     RESULT_DECISIONS,
     Actor,
@@ -249,6 +249,7 @@ class CaseView(RoleGuard, BaseView):
             channels=CHANNEL_LABELS, late=overdue(case, today),
             days_left=working_days_left(case, today, ref.calendar),
             id_number=personal.masked_id_number(case), phone=personal.masked_phone(case),
+            acting=applicant.acting_person(case), guardian=applicant.guardian_of(case),
             names=matter_names({case.matter_code}),
             checklist=materials.checklist(case), built=materials.checklist_built(case),
             decisions=RESULT_DECISIONS,

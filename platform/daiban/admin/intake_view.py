@@ -16,7 +16,7 @@ import dataclasses
 import datetime
 
 import peewee
-from flask import abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -87,8 +87,8 @@ def _one(form, name: str, fields, field_id: str):
 
 
 NOTE_MAX = 200  # a consultation's one-line note
-STALE_MESSAGE = ("页面已过期（可能在别处重新登录过），本次没有建档。您填写的内容都保留着，"
-                 "请核对后再提交一次。")
+STALE_MESSAGE = ("页面已过期（可能在别处重新登录过，CSRF 校验未通过），本次没有保存。"
+                 "您填写的内容都保留着，请核对后再提交一次。")
 BUSY_MESSAGE = "系统繁忙，本次没有建档。您填写的内容都保留着，请稍候几秒再点“受理并建档”。"
 FAILED_MESSAGE = "建档失败：审计记录或办件未能写入，办件没有建立。您填写的内容都保留着，请稍后重试。"
 
@@ -278,14 +278,10 @@ class IntakeView(RoleGuard, BaseView):
 
     def _stale(self, error):
         code = (request.view_args or {}).get("code")
-        if code is None or not current_user.is_authenticated or not self.allowed("create"):
-            from flask import render_template
-
+        row = version_in_force(code) if code is not None else None
+        if row is None or not current_user.is_authenticated or not self.allowed("create"):
             message = "页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试。"
             return render_template("error.html", title="请求被拒绝", message=message), 400
-        row = version_in_force(code)
-        if row is None:
-            abort(404)
         matter = compiled(row)
         return render_form(self, matter, assess(matter, request.form), checked=True,
                            notice=STALE_MESSAGE, status=400)
