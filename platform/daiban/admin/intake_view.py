@@ -28,6 +28,7 @@ from daiban.catalog.model import CHANNEL_LABELS, Matter
 from daiban.db import database
 from daiban.intake import acting as acting_block
 from daiban.intake.eligibility import Eligibility, check_eligibility
+from daiban.intake.schema import is_blank
 from daiban.intake.validation import IntakeResult, validate_intake
 from daiban.models import CASE_CHANNELS, Consultation
 from daiban.ops.busy import is_busy
@@ -64,7 +65,9 @@ def form_values(matter: Matter, form) -> dict:
                     if _row_index(index) is not None and inner:
                         entry = entries.setdefault(_row_index(index), {})
                         entry[inner] = _one(form, name, field.fields, inner)
-            values[field.id] = [entries[i] for i in sorted(entries)]
+            # A row left wholly blank (the empty row the table always offers) is no entry.
+            values[field.id] = [entries[i] for i in sorted(entries)
+                                if not all(is_blank(v) for v in entries[i].values())]
         elif field.id in form:
             values[field.id] = _one(form, field.id, matter.fields, field.id)
     return values
