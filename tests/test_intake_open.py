@@ -314,3 +314,33 @@ def test_the_live_check_says_when_a_guardian_is_needed(site):
     state = client.post("/admin/intake/SHJZ-0003/check",
                         data=support_form(born_years_ago(10), **{"acting-role": "guardian"})).get_json()
     assert state["acting"]["guardian"] is True
+
+
+def test_the_commission_and_the_slips_name_who_acts_and_the_guardian_behind_the_agent(guardian_matters):
+    from daiban.cases import documents
+    from daiban.models import CaseEvent, Commission
+
+    client = signed_in(guardian_matters, "village")
+    response = post_open(client, {
+        "name": "小花", "id_number": born_years_ago(7), "mode": "proxy", "channel": "window",
+        "acting-guardian_name": "娜仁", "acting-guardian_relation": "parent",
+        "acting-guardian_id_number": GUARDIAN_ID}, url="/admin/intake/TEST-0007/open")
+    assert response.status_code == 302
+    case = Case.get()
+    client.post(f"/admin/cases/{case.id}/commission/draft")
+    agreement = Commission.get()
+    printed = client.get(f"/admin/cases/{case.id}/commission/{agreement.id}/print").get_data(as_text=True)
+    assert "委托人的监护人（代为签署）" in printed and "娜仁（父母）" in printed
+    assert "152223********003X" in printed and GUARDIAN_ID not in printed  # masked by default
+    from daiban.cases.commission import document_text
+    from daiban.models import User
+
+    full = document_text(agreement, reveal_by=User.get(User.username == "village"))
+    assert ("监护人公民身份号码", GUARDIAN_ID) in full["parties"]  # in full only when revealed: audited
+    assert AuditLog.select().where(AuditLog.summary.contains("监护人公民身份号码")).exists()
+    client.post(f"/admin/cases/{case.id}/act", data={"transition": "accept", "lock_version": 0})
+    assert CaseEvent.select().count() == 2
+    slip = documents.issued(Case.get(), guardian_matters.extensions["daiban"].workflow)[0]
+    page = client.get(f"/admin/cases/{case.id}/documents/{slip.event_id}").get_data(as_text=True)
+    assert "委托代理人：周代办（监护人 娜仁，父母，152223********003X）" in page
+    assert GUARDIAN_ID not in page
