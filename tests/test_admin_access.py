@@ -312,6 +312,8 @@ INTAKE_ENDPOINTS = {
     "index": ("GET", "/admin/intake/?q=gljt"),
     "form": ("GET", "/admin/intake/YLFW-0001/"),
     "check": ("POST", "/admin/intake/YLFW-0001/check"),
+    "open": ("POST", "/admin/intake/YLFW-0001/open"),  # an empty form: answered again, 200
+    "consult": ("POST", "/admin/intake/YLFW-0001/consult"),  # no note: answered again, 200
 }
 
 

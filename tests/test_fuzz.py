@@ -358,8 +358,11 @@ def _intake_fields() -> dict:
     base = {k: (v,) if isinstance(v, str) else (tuple(v),) for k, v in elderly_form().items()}
     groups = {f"{group}-{index}-name": ("张三",) for group in ("members", "children")
               for index in ("0", "1", "²", "99999999999999999999", "-1", "x")}
-    return {**base, **groups, "op": ("add:members", "add:children", "check", ""), "mode": ("assist", "proxy"),
-            "channel": ("window", "home_visit")}
+    acting = {"acting-role": ("self", "guardian", "agent"), "acting-incapable": ("true", ""),
+              "acting-guardian_name": ("其其格",), "acting-guardian_relation": ("parent", "relative"),
+              "acting-guardian_id_number": ("15222319800101003X",), "version": ("1", "0")}
+    return {**base, **groups, **acting, "op": ("add:members", "add:children", "check", ""),
+            "mode": ("assist", "proxy"), "channel": ("window", "home_visit")}
 
 
 def _published_document() -> dict:
@@ -421,6 +424,8 @@ FORM_FIELDS = {
                                    "result_number": ("R-2",), "note": ("已办",)},
     "intake.form": lambda s: _intake_fields(),
     "intake.check": lambda s: _intake_fields(),
+    "intake.open": lambda s: _intake_fields(),
+    "intake.consult": lambda s: {**_intake_fields(), "consult-note": ("只咨询",)},
     "matters.new": lambda s: _matter_fields(),
     "matters.edit": lambda s: {**_matter_fields(), "tab": ("form", "yaml"), "yaml_text": (_yaml_text(),)},
     "matters.review": lambda s: {"decision": ("return", "publish"), "comment": ("请修改",),

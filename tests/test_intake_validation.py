@@ -171,7 +171,7 @@ def test_blank_entries_count_as_empty_and_an_empty_file_list_is_fine_when_not_re
 # --- every field type, invalid ----------------------------------------------------------------
 
 PHONE = "“联系电话”应为 11 位手机号码（如 13912345678）或带区号的固定电话（如 0482-6012345）"
-WRONG_X = "公民身份号码校验位不对：最后一位应为 X，请核对号码"
+WRONG_X = "公民身份号码校验位不对：最后一位与前 17 位对不上，请对照证件逐位核对"
 INVALID = [
     ("name", "张", "“姓名”至少要填 2 个字"),
     ("name", "欧阳娜娜子", "“姓名”最多只能填 4 个字"),
@@ -197,8 +197,10 @@ INVALID = [
     ("id_number", "110105194912310021", WRONG_X),
     ("id_number", "1101051949123100", "公民身份号码应为 18 位，现在是 16 位"),
     ("id_number", "110105194913310027", "公民身份号码中的出生日期 19491331 不是有效日期"),
-    ("agent_id_number", "340524198001010011", "“办理人公民身份号码”校验位不对：最后一位应为 X，请核对号码"),
-    ("employer", "91350100M000100Y44", "“用人单位统一社会信用代码”校验位不对：最后一位应为 3"),
+    ("agent_id_number", "340524198001010011",
+     "“办理人公民身份号码”校验位不对：最后一位与前 17 位对不上，请对照证件逐位核对"),
+    ("employer", "91350100M000100Y44",
+     "“用人单位统一社会信用代码”校验位不对：最后一位与前 17 位对不上，请对照证照逐位核对"),
     ("employer", "91350100M000100YO3", "“用人单位统一社会信用代码”含有不允许的字符（不使用 I、O、S、V、Z）"),
     ("phone", "1391234567", PHONE),
     ("phone", "6012345", PHONE),
@@ -406,3 +408,46 @@ def test_the_intake_engine_imports_neither_flask_nor_peewee():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+# --- ID numbers: region, birth date, check digit ------------------------------------------------
+
+@pytest.mark.parametrize("first17, message", [
+    ("99222319400101001", "公民身份号码前两位 99 不是省级行政区划代码，请核对号码"),
+    ("71222319400101001", "公民身份号码前两位 71 不是省级行政区划代码，请核对号码"),
+    ("15002319400101001", "公民身份号码第 3、4 位 00 不是内蒙古自治区的地级行政区划代码，请核对号码"),
+    ("15852319400101001", "公民身份号码第 3、4 位 85 不是内蒙古自治区的地级行政区划代码，请核对号码"),
+    ("81012319400101001", "公民身份号码前 6 位应为 810000（香港特别行政区居民居住证），请核对号码"),
+    ("15222320300101001", "公民身份号码中的出生日期 2030-01-01 晚于今天，请核对号码"),
+])
+def test_an_id_number_from_no_real_division_or_born_in_the_future_is_refused_with_the_reason(
+        first17, message):
+    number = with_check_digit(first17)  # a right check digit: only the stated reason is wrong
+    assert idnumbers.id_number_problem(number, today=datetime.date(2026, 6, 1)) == message
+    matter = CATALOG.matters["YLFW-0001"]
+    assert validate_intake(matter, {"id_number": number}, datetime.date(2026, 6, 1)).errors["id_number"] \
+        == [message]
+
+
+def test_real_division_codes_pass_the_region_check():
+    for first17 in ("15222319400101001", "11010519491231002", "65900119800101001",
+                    "83000019800101001", "46900119800101001"):
+        assert idnumbers.id_number_problem(with_check_digit(first17)) is None, first17
+
+
+def test_a_birth_date_after_the_day_of_the_form_is_refused_naming_the_field():
+    matter = CATALOG.matters["YLFW-0001"]
+    born = with_check_digit("15222320260602001")  # born tomorrow, seen from 2026-06-01
+    result = validate_intake(matter, {"agent_id_number": born, "applicant_type": "agent"},
+                             datetime.date(2026, 6, 1))
+    assert result.errors["agent_id_number"] == [
+        "“办理人公民身份号码”中的出生日期 2026-06-02 晚于今天，请核对号码"]
+    assert "agent_id_number.age" not in result.derived
+
+
+def test_a_wrong_check_digit_does_not_say_which_digit_is_right():
+    right = with_check_digit("15222319400101001")
+    wrong = right[:17] + ("0" if right[17] != "0" else "1")
+    message = idnumbers.id_number_problem(wrong)
+    assert message == "公民身份号码校验位不对：最后一位与前 17 位对不上，请对照证件逐位核对"
+    assert right[17] not in message.replace("17", "")

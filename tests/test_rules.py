@@ -11,11 +11,13 @@ BORN_1949 = "11010519491231002X"  # valid example from GB 11643, born 1949-12-31
 BORN_1980 = "34052419800101001X"
 
 
-def test_valid_id_numbers_pass_and_a_wrong_check_digit_is_explained():
+def test_valid_id_numbers_pass_and_a_wrong_check_digit_is_explained_without_the_right_one():
     assert idnumbers.id_number_problem(BORN_1949) is None
     assert idnumbers.id_number_problem(BORN_1980) is None
-    message = idnumbers.id_number_problem("110105194912310021")
-    assert "校验位" in message and "X" in message
+    message = idnumbers.id_number_problem("110105194912310021")  # the right last character is X
+    assert "校验位不对" in message and "X" not in message
+    assert "Y43" not in idnumbers.credit_code_problem("91350100M000100Y44")
+    assert "3" not in idnumbers.credit_code_problem("91350100M000100Y44")
 
 
 @pytest.mark.parametrize("value, words", [

@@ -9,34 +9,29 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-import peewee
 from flask import abort, current_app, flash, redirect, render_template, request
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
-from daiban import audit
 from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal, in_scope_or_404
 from daiban.admin.rating_view import AGENT_CHANNELS
-from daiban.cases import commission, documents, materials, personal, relay, uploads
+from daiban.cases import applicant, commission, documents, materials, personal, relay, uploads
 from daiban.cases.service import (
     RESULT_DECISIONS,
     Actor,
     Applicant,
     CaseError,
-    DuplicateCase,
     Result,
     available_transitions,
     history,
-    open_case,
     overdue,
     transition,
     working_days_left,
 )
 from daiban.catalog.model import CHANNEL_LABELS, Matter
-from daiban.db import database, parse_id
+from daiban.db import parse_id
 from daiban.models import (
-    CASE_CHANNELS,
     Case,
     CaseMaterial,
     CaseUpload,
@@ -195,68 +190,19 @@ class CaseView(RoleGuard, BaseView):
 
     @expose("/open/<code>/", methods=("POST",))
     def open(self, code: str):
-        """Open a case from a filled intake form."""
+        """Open a case from a filled intake form (the form itself posts to intake.open)."""
         if not self.allowed("create"):
             abort(403)
-        from daiban.admin.intake_view import form_values, version_for_agent
-        from daiban.intake.eligibility import check_eligibility
-        from daiban.intake.validation import validate_intake
+        from daiban.admin.intake_view import open_from_form
 
-        row = version_for_agent(code)
-        matter = compiled(row)
-        values = form_values(matter, request.form)
-        today = datetime.date.today()
-        intake = validate_intake(matter, values, today)
-        eligibility = check_eligibility(matter, values, today, set(request.form.getlist("confirmed")))
-        back = redirect(request.referrer or self.get_url(".index"))
-        if not intake.ok:
-            flash(f"表单还有 {len(intake.errors)} 处需要修正，请点“检查”查看", "error")
-            return back
-        if eligibility.verdict != "eligible":
-            reasons = eligibility.unmet + eligibility.applies
-            message = "不符合受理条件：" + "；".join(reasons) if reasons else "还有条件待核实，请逐项确认"
-            flash(message, "error")
-            return back
-        user = current_user.user
-        applicant = applicant_from(matter, intake.values)
-        try:
-            case = open_case(matter, row, intake.values, request.form.get("mode", "assist"),
-                             request.form.get("channel", "window"), user, user.center, today,
-                             self._ref().calendar, workflow=self._ref().workflow,
-                             applicant=applicant)
-        except DuplicateCase as exc:  # e.g. the form posted twice: show the case already open
-            flash(str(exc), "error")
-            return redirect(self.get_url(".details", case_id=exc.existing.id))
-        except CaseError as exc:
-            flash(str(exc), "error")
-            return back
-        except (peewee.DatabaseError, OSError):
-            current_app.logger.exception("opening a case of %s failed", code)
-            flash("建档失败：审计记录或办件未能写入，办件没有建立，请稍后重试", "error")
-            return back
-        flash(f"已建档：办件编号 {case.number}", "success")
-        return redirect(self.get_url(".details", case_id=case.id))
+        return open_from_form(self, code)
 
     @expose("/consult/<code>/", methods=("POST",))
     def consult(self, code: str):
         """Record a visit that ends without a case as a consultation (咨询), counted in reports."""
-        if not current_principal().can("consultation", "create"):
-            abort(403)
-        if version_in_force(code) is None:
-            abort(404)
-        channel = request.form.get("channel", "window")
-        if channel not in CASE_CHANNELS:  # the column holds a channel's id (PostgreSQL: 16 characters)
-            flash("请选择受理渠道（窗口办理、上门办等）", "error")
-            return redirect(request.referrer or self.get_url(".index"))
-        user = current_user.user
-        with database.atomic():  # no consultation without its audit row
-            record = Consultation.create(agent=user, center=user.center, matter_code=code,
-                                         channel=channel,
-                                         note=request.form.get("note", "").strip())
-            audit.record("create", user.username, roles=user.roles, ip=request.remote_addr or "",
-                         object_type="consultation", object_id=record.id, summary=f"咨询 {code}")
-        flash("已记录为咨询（未建档）", "success")
-        return redirect(self.get_url(".index"))
+        from daiban.admin.intake_view import consult_from_form
+
+        return consult_from_form(self, code)
 
     @expose("/register/<code>/")
     def register(self, code: str):
@@ -303,6 +249,7 @@ class CaseView(RoleGuard, BaseView):
             channels=CHANNEL_LABELS, late=overdue(case, today),
             days_left=working_days_left(case, today, ref.calendar),
             id_number=personal.masked_id_number(case), phone=personal.masked_phone(case),
+            acting=applicant.acting_person(case), guardian=applicant.guardian_of(case),
             names=matter_names({case.matter_code}),
             checklist=materials.checklist(case), built=materials.checklist_built(case),
             decisions=RESULT_DECISIONS,

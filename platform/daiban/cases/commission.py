@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from daiban.cases import personal
+from daiban.cases import applicant, personal
 from daiban.cases.materials import acting_user, refuse_if_closed
 from daiban.cases.service import Actor, CaseConflict, CaseError, _write_transaction, audit_step
 from daiban.catalog.model import Matter as CompiledMatter
@@ -274,6 +274,19 @@ def _validity(row: Commission) -> str:
     return f"{_date(row.valid_from)}至{_date(row.valid_until)}（共{row.valid_days}日）"
 
 
+def _guardian_rows(case: Case, reveal_by, title: str) -> list[tuple[str, str]]:
+    """The guardian who signs for a minor or a person lacking capacity, when the case names one;
+    their ID number masked unless `reveal_by` prints it (then audited)."""
+    guardian = applicant.guardian_of(case)
+    if guardian is None:
+        return []
+    number = guardian.id_number_masked
+    if reveal_by is not None:
+        number = applicant.reveal_guardian_id_number(case, by=reveal_by, reason=f"打印{title}") or ""
+    return [("委托人的监护人（代为签署）", f"{guardian.name}（{guardian.relation}）"),
+            ("监护人公民身份号码", number)]
+
+
 def document_text(commission: Commission, *, reveal_by=None) -> dict:
     """The words of the printed document (代办服务委托书, 续办委托书 or 终止单), in Chinese, keyed
     for a template. The ID number is masked unless `reveal_by` (who prints it) is given: then it is
@@ -302,6 +315,7 @@ def document_text(commission: Commission, *, reveal_by=None) -> dict:
         "parties": [
             ("委托人（申请人）", row.citizen_name),
             ("公民身份号码", id_number),
+            *_guardian_rows(case, reveal_by, TITLES[row.kind]),
             ("受托人（代办员）", row.agent_name),
             ("所属服务中心（站）", row.center_name),
         ],

@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from daiban.cases import applicant, materials, personal
 from daiban.cases import commission as commissions
-from daiban.cases import materials, personal
 from daiban.cases.service import RESULT_DECISIONS
 from daiban.catalog.model import CHANNEL_LABELS
 from daiban.catalog.workflow import Workflow
@@ -97,6 +97,7 @@ def _facts(case: Case) -> list[tuple[str, object]]:
         ("申请人", case.applicant_name),
         ("公民身份号码", personal.masked_id_number(case) or "—"),
         ("联系电话", personal.masked_phone(case) or "—"),
+        ("办理人", _acting_text(case)),
         ("办理方式", MODE_LABELS.get(case.mode, case.mode)),
         ("受理渠道", CHANNEL_LABELS.get(case.channel, case.channel)),
         ("受理服务中心（站）", case.center.name),
@@ -105,6 +106,19 @@ def _facts(case: Case) -> list[tuple[str, object]]:
         ("承诺办结时限", f"{limit}（承诺办结日期 {_date(case.due_on)}）" if case.due_on else limit or "—"),
         ("责任单位", unit or "—"),
     ]
+
+
+def _acting_text(case: Case) -> str:
+    """Who acts, as a slip names them: 本人, or the guardian or agent with the guardian masked."""
+    acting = applicant.acting_person(case)
+    if acting.role == "self":
+        return acting.label
+    text = f"{acting.label}：{acting.name}"
+    guardian = applicant.guardian_of(case)
+    if guardian is not None:
+        text += f"（监护人 {guardian.name}，{guardian.relation}，{guardian.id_number_masked}）" \
+            if acting.role == "agent" else f"（{guardian.relation}，{guardian.id_number_masked}）"
+    return text
 
 
 def _signatures(case: Case, day: datetime.date, citizen: str = "申请人（签字）") -> list:

@@ -219,6 +219,11 @@ def _finish(schema: Schema, scope: Mapping, prefix: str, report: _Report) -> dic
                     errors[f"{path}.{index}"] = list(report.type_errors[f"{path}.{index}"])
                 entries.append(_finish(field.entry_schema, entry, f"{path}.{index}.", report))
             value = entries
+        elif f.type == "id_number" and idnumbers.birth_date_of(value) > report.today:
+            # The field checked against the real date; the form may be judged on another day.
+            born = idnumbers.birth_date_of(value)
+            errors[path] = [f"{quoted(f.label)}中的出生日期 {born} 晚于今天，请核对号码"]
+            continue
         elif f.type == "id_number":
             report.derived[f"{path}.birth_date"] = idnumbers.birth_date_of(value).isoformat()
             report.derived[f"{path}.sex"] = idnumbers.sex_of(value)

@@ -40,6 +40,46 @@
     lines(panel.querySelector(".applies"), state.applies, "不予受理：", "text-danger");
     lines(panel.querySelector(".checklist"), state.checklist.filter(function (c) { return !c.confirmed; })
       .map(function (c) { return c.text; }), "待核实：", "text-muted");
+    showActing(state.acting);
+  }
+
+  // The 办理人 block: the guardian's fields when a guardian must be named, the agent's line when
+  // the agent acts, and what the server says about the role, as the agent types.
+  function showActing(acting) {
+    if (!acting) { return; }
+    const guardian = form.querySelector(".acting-guardian");
+    if (guardian) { guardian.hidden = !acting.guardian; }
+    const role = form.querySelector("[name='acting-role']");
+    const agentLine = form.querySelector(".acting-agent");
+    if (agentLine && role) { agentLine.hidden = role.value !== "agent"; }
+    if (!role) { return; }
+    const box = role.parentElement;
+    box.querySelectorAll(".acting-error").forEach(function (el) { el.remove(); });
+    const messages = acting.errors["acting.role"] || [];
+    role.classList.toggle("is-invalid", messages.length > 0);
+    messages.forEach(function (text) {
+      const div = document.createElement("div");
+      div.className = "invalid-feedback d-block acting-error";
+      div.textContent = text;
+      role.insertAdjacentElement("afterend", div);
+    });
+  }
+
+  // Keep the role in step with the mode (代办 is acted by the agent) and with a matter's own
+  // "applicant_type" choice where its value names a role.
+  function follow(event) {
+    const role = form.querySelector("[name='acting-role']");
+    const target = event.target;
+    if (!role || !(target instanceof Element)) { return; }
+    if (target.name === "mode") {
+      if (target.value === "proxy") { role.value = "agent"; } else if (role.value === "agent") { role.value = "self"; }
+    } else if (target.name === "applicant_type" && ["self", "guardian", "agent"].indexOf(target.value) >= 0) {
+      role.value = target.value;
+      const mode = form.querySelector("[name='mode']");
+      if (mode && mode.querySelector("option[value='proxy']")) {
+        if (target.value === "agent") { mode.value = "proxy"; } else if (mode.value === "proxy") { mode.value = "assist"; }
+      }
+    }
   }
 
   function check() {
@@ -49,5 +89,5 @@
   }
 
   form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(check, 250); });
-  form.addEventListener("change", check);
+  form.addEventListener("change", function (event) { follow(event); check(); });
 })();
