@@ -98,10 +98,9 @@ def tel_href(phone: str) -> str:
     return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}"
 
 
-def attachment_url(code: str, material_id: str, number: int, external: bool = False) -> str:
-    """Where the `number`-th (1-based) attachment of a material of the matter in force is downloaded."""
-    return url_for("catalog.attachment", code=code, material=material_id, number=number,
-                   _external=external)
+def attachment_url(code: str, item: model.Attachment, external: bool = False) -> str:
+    """Where an attachment (空表、样表) of a matter in force is downloaded: named by its content hash."""
+    return url_for("catalog.attachment", code=code, sha256=item.sha256, _external=external)
 
 
 @bp.app_context_processor
@@ -109,25 +108,28 @@ def _attachment_helpers():
     return {"attachment_url": attachment_url}
 
 
-@bp.route("/matters/<code>/materials/<material>/attachments/<int:number>")
-def attachment(code: str, material: str, number: int):
-    """A blank form or sample (空表、样表) of the version in force, looked up by material and number
-    (never by a path from the request) and served only while the file still has the published hash."""
+def _published_attachment(matter: model.Matter, sha256: str) -> model.Attachment | None:
+    return next((a for m in matter.materials for a in m.attachments if a.sha256 == sha256), None)
+
+
+@bp.route("/matters/<code>/attachments/<sha256>")
+def attachment(code: str, sha256: str):
+    """A blank form or sample (空表、样表) of the version in force, named by the hash it was
+    published with (never by a path from the request), served only while the file has those bytes."""
     row = version_in_force(code)
-    found = compiled(row).material(material) if row is not None else None
-    if found is None or not 1 <= number <= len(found.attachments):
+    item = _published_attachment(compiled(row), sha256) if row is not None else None
+    if item is None:
         abort(404)
-    item = found.attachments[number - 1]
     path = attachments.resolve(Path(current_app.config["CONFIG_DIR"]), item.file)
     data = path.read_bytes() if path is not None and path.is_file() else None
     if data is None or attachments.sha256_of(data) != item.sha256:
-        # The file was changed or removed after this version was published: never serve other bytes.
+        # Changed or removed after this version was published: never serve other bytes.
         message = "该文件已更新或移除，与现行版本不一致，暂不能下载。请到办理窗口领取，或拨打咨询电话。"
         return render_template("error.html", title="文件暂不能下载", message=message,
                                back=("返回办事指南", url_for("catalog.guide", code=code))), 404
     kind = attachments.suffix_type(item.file)
     filename = f"{item.title}.{kind}"
-    ascii_name = f"{row.code}-{found.id}-{number}.{kind}"  # identifiers: ASCII, no quotes
+    ascii_name = f"{row.code}-{item.kind}.{kind}"  # the code is ASCII: a safe fallback name
     response = Response(data, mimetype=attachments.TYPES[kind])
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}")
