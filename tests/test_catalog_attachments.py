@@ -213,3 +213,22 @@ def test_a_file_changed_after_publishing_is_not_served(db_url, db, config_dir, t
     response = client.get(f"/matters/TEST-0001/attachments/{digest}")
     assert response.status_code == 404 and b"another form" not in response.data
     assert "该文件已更新或移除，与现行版本不一致，暂不能下载" in response.get_data(as_text=True)
+
+
+def test_the_browser_editor_checks_and_hashes_attachments_like_validate():
+    import copy
+
+    from daiban.catalog_editing import check_document
+
+    loaded = load_catalog(CONFIG, today=TODAY).catalog
+    document = copy.deepcopy(loaded.documents["SHBX-0002"])
+    attachment = document["materials"][3]["attachments"][0]
+    expected = attachment.pop("sha256")
+    assert check_document(document, loaded) == []
+    assert attachment["sha256"] == expected == hashlib.sha256((CONFIG / SHIPPED).read_bytes()).hexdigest()
+    attachment["file"] = "matters/social_insurance/files/nope.pdf"
+    problems = check_document(document, loaded)
+    assert [(p.pointer, p.message) for p in problems] == [(
+        "/materials/3/attachments/0/file",
+        "找不到附件文件 “matters/social_insurance/files/nope.pdf”"
+        "（路径从配置目录算起，如 matters/<领域>/files/…）")]
