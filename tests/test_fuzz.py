@@ -230,6 +230,8 @@ WORDS = {  # the placeholders that take a word, with the words the app knows
     "target": ("up", "departments"),
     "export_type": ("csv", "xlsx", "json", "CSV"),
     "code": CODES,
+    "sha256": (*sorted({a.sha256 for m in CATALOG.matters.values() for mat in m.materials
+                        for a in mat.attachments}), "0" * 64, "..", "%2e%2e%2fsecurity.yaml"),
     "filename": ("daiban.css", "intake.js", "admin/js/filters.js", "bootstrap/bootstrap4/js/bootstrap.min.js",
                  "../../../../etc/passwd", "..%2f..%2fsecret", "%00", "nope.css"),
 }
@@ -449,7 +451,8 @@ FORM_FIELDS = {
                                   "day": (datetime.date.today().isoformat(),), "note": ("已评估",)},
 }
 FILE_FIELDS = {"cases.upload_scan": "scan", "standard.assess": "photo"}
-FRESH_CLIENT = {"auth.login", "auth.logout"}  # would sign the shared clients in or out
+# Would sign the shared clients in or out (a new password renews the session).
+FRESH_CLIENT = {"auth.login", "auth.logout"}
 
 
 def model_view_fields(site: Site, endpoint: str) -> dict | None:

@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from case_screens import make_site
-from conftest import CONFIG
+from conftest import CONFIG, needs_pdf
 from daiban.web import create_app, pdf
 
 FC_LIST = """Noto Sans CJK SC,Noto Sans CJK SC Regular
@@ -80,3 +80,31 @@ def test_without_pango_the_notice_pdf_answers_its_print_view(cjk_font, monkeypat
     assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert "一次性告知单" in page and "缺少 Pango 库" in page and "libpangoft2-1.0-0" in page
+
+
+@needs_pdf
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_every_shipped_one_time_notice_is_one_a4_page(db_url, db, tmp_path):
+    import io
+
+    import pypdf
+
+    from case_screens import CATALOG
+
+    client = make_site(db_url, tmp_path / "uploads").test_client()
+    for code in sorted(CATALOG.matters):
+        response = client.get(f"/matters/{code}/notice.pdf")
+        assert response.mimetype == "application/pdf", code
+        reader = pypdf.PdfReader(io.BytesIO(response.data))
+        assert len(reader.pages) == 1, f"{code}: {len(reader.pages)} pages"
+        width, height = (round(float(x) * 25.4 / 72) for x in reader.pages[0].mediabox[2:])
+        assert (width, height) == (210, 297), code
+        text = reader.pages[0].extract_text().replace(" ", "")  # the title is letter-spaced
+        assert "一次性告知单" in text and "申请人签收" in text, code
+
+
+def test_the_notice_print_view_sizes_itself_to_the_phone(db_url, db, tmp_path):
+    client = make_site(db_url, tmp_path / "uploads").test_client()
+    page = client.get("/matters/SHBX-0002/notice").get_data(as_text=True)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert "@media screen and (max-width: 600px)" in page and "font-size: 16px" in page

@@ -145,3 +145,86 @@ def test_a_nul_character_anywhere_in_a_request_is_refused_with_400(client):
                            content_type="multipart/form-data")
     assert uploaded.status_code == 400
     assert client.get("/?q=gljt").status_code == 200
+
+
+# ---- issue 16: small things citizens and staff notice ------------------------------------------
+
+def test_phone_numbers_are_tel_links_on_the_guide_and_the_notice(client):
+    publish_shipped_catalog()
+    for url in ("/matters/SHBX-0002", "/matters/SHBX-0002/notice"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<a class="tel" href="tel:04826012301">0482-6012301</a>' in page, url
+        assert '<a class="tel" href="tel:12345">12345</a>' in page, url
+
+
+def test_tel_addresses_keep_only_what_a_phone_dials(app):
+    from daiban.web.catalog import tel_href
+
+    assert tel_href("0482-601 2301") == "tel:04826012301"
+    assert tel_href("+86 (482) 6012301") == "tel:+864826012301"
+
+
+def test_public_pages_offer_the_staff_sign_in(client):
+    publish_shipped_catalog()
+    for url in ("/", "/matters/SHBX-0001", "/matters/NOPE-0001"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<a class="staff-login" href="/login">工作人员登录</a>' in page, url
+    login = client.get("/login").get_data(as_text=True)
+    assert "登录帮办代办管理平台" in login and "工作人员登录</a>" not in login
+
+
+def _css_colour(css: str, selector: str, prop: str) -> str:
+    """The colour `prop` has in the first rule of daiban.css whose selector list holds `selector`."""
+    import re
+
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", css):
+        if selector in [s.strip() for s in selectors.split(",")]:
+            found = re.search(rf"(?:^|;)\s*{prop}\s*:\s*#([0-9a-fA-F]{{6}})", body)
+            if found:
+                return found.group(1)
+    raise AssertionError(f"no {prop} for {selector} in daiban.css")
+
+
+def _luminance(hex_colour: str) -> float:
+    """Relative luminance (WCAG 2.x) of an sRGB colour."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_the_header_tagline_meets_wcag_aa_contrast(client):
+    css = (CONFIG.parent / "platform/daiban/web/static/daiban.css").read_text(encoding="utf-8")
+    background = _css_colour(css, ".site-header", "background-color")
+    lighter, darker = sorted((_luminance(background), _luminance(_css_colour(
+        css, ".site-header .site-tagline", "color"))), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 4.5
+    link = _luminance(_css_colour(css, ".site-header .staff-login", "color"))
+    assert (max(link, _luminance(background)) + 0.05) / (min(link, _luminance(background)) + 0.05) >= 4.5
+    page = client.get("/").get_data(as_text=True)
+    # Bootstrap's bg-primary (!important, and too light for white text) is not on the header.
+    assert '<nav class="navbar navbar-dark site-header mb-3">' in page
+    assert '<span class="navbar-text site-tagline">全程免费 · 代办不包办 · 到位不越位</span>' in page
+
+
+def test_an_idle_sign_out_says_so_on_the_login_page(client):
+    import re
+
+    from daiban.accounts import create_user
+    from daiban.models import ServiceCenter
+    from daiban.orgsync import sync_organisation
+
+    catalog = publish_shipped_catalog()
+    sync_organisation(catalog.organisation)
+    create_user("idle", "闲置的主任", "Test-pass-2026", ["bureau"],
+                center=ServiceCenter.get(ServiceCenter.code == "banner-center"))
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    signed = client.post("/login", data={"username": "idle", "password": "Test-pass-2026",
+                                         "csrf_token": token.group(1)})
+    assert signed.status_code == 302
+    with client.session_transaction() as session:
+        session["seen_at"] = (datetime.datetime.now() - datetime.timedelta(hours=2)).isoformat()
+    answer = client.get("/admin/", follow_redirects=True)
+    assert answer.request.path == "/login"
+    page = answer.get_data(as_text=True)
+    assert "登录帮办代办管理平台" in page and "登录已超时，请重新登录" in page

@@ -8,6 +8,7 @@ import json
 
 from daiban.catalog.model import (
     ApplicationWindow,
+    Attachment,
     Condition,
     Fee,
     FormField,
@@ -80,6 +81,8 @@ def _material(data: dict) -> Material:
         verified_by_department=data.get("verified_by_department", False),
         blank_form=data.get("blank_form"), sample=data.get("sample"),
         acceptance_standard=data.get("acceptance_standard"),
+        attachments=tuple(Attachment(a["kind"], a["title"], a["file"], a.get("sha256"))
+                          for a in data.get("attachments", ())),
     )
 
 

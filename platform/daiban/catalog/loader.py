@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from daiban.catalog import checks
+from daiban.catalog import attachments, checks
 from daiban.catalog.calendar import WorkCalendar, check_calendar_document, missing_calendar_years
 from daiban.catalog.compile import compile_matter
 from daiban.catalog.model import Matter
@@ -196,7 +196,7 @@ def load_catalog(
                 seen_codes.setdefault(raw_code, source.path)
             continue
         code = normalized["code"]
-        found = _meaning(normalized, catalog)
+        found = _meaning(source, normalized, catalog)
         if code in seen_codes:
             found.append(("/code", f"事项编码 “{code}” 重复（已用于 {seen_codes[code]}）"))
         problems.extend(source.problem(p, m) for p, m in found)
@@ -219,14 +219,17 @@ def load_catalog(
     return LoadResult(catalog, problems, reader.files)
 
 
-def _meaning(normalized: dict, catalog: Catalog) -> list[tuple[str, str]]:
-    return checks.check_matter(
+def _meaning(source: Source, normalized: dict, catalog: Catalog) -> list[tuple[str, str]]:
+    """Checks of meaning, then the attachment files (whose hashes go into both documents)."""
+    found = checks.check_matter(
         normalized, set(catalog.organisation.departments), set(catalog.domains), set(catalog.roles)
     )
+    return found + attachments.check_and_stamp(source.data, normalized, Path(catalog.config_dir))
 
 
 def check_matter_source(source: Source, catalog: Catalog) -> tuple[Matter | None, list[Problem]]:
-    """Validate one matter document exactly as `load_catalog` does, against a loaded catalog.
+    """Validate one matter document exactly as `load_catalog` does, against a loaded catalog
+    (filling each attachment's `sha256` into `source.data`, as the published version records it).
 
     The browser editor calls this, so an edit there meets the very checks of `catalog validate`.
     """
@@ -236,7 +239,7 @@ def check_matter_source(source: Source, catalog: Catalog) -> tuple[Matter | None
     if found:
         return None, [source.problem(p, m) for p, m in found]
     normalized = fill_defaults("matter", source.data)
-    problems = [source.problem(p, m) for p, m in _meaning(normalized, catalog)]
+    problems = [source.problem(p, m) for p, m in _meaning(source, normalized, catalog)]
     if problems:
         return None, problems
     return compile_matter(normalized), []

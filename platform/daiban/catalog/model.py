@@ -116,6 +116,29 @@ class Condition:
         return self.rule is None
 
 
+ATTACHMENT_KIND_LABELS = {"blank": "空表", "sample": "样表"}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A downloadable blank form (空表) or filled sample (样表) of a material, by its content hash."""
+
+    kind: str
+    title: str
+    file: str
+    sha256: str | None = None
+
+    @property
+    def kind_label(self) -> str:
+        """空表 or 样表."""
+        return ATTACHMENT_KIND_LABELS[self.kind]
+
+    @property
+    def suffix(self) -> str:
+        """The file's suffix in lower case, without the dot (pdf, docx …)."""
+        return self.file.rpartition(".")[2].lower()
+
+
 @dataclass(frozen=True)
 class Material:
     """One application material, with its alternatives, fallback and deferral."""
@@ -141,6 +164,7 @@ class Material:
     blank_form: str | None = None
     sample: str | None = None
     acceptance_standard: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def conditional(self) -> bool:

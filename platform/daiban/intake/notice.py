@@ -11,7 +11,15 @@ import datetime
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from daiban.catalog.model import FORM_LABELS, SOURCE_LABELS, Fee, Material, Matter, TimeLimit
+from daiban.catalog.model import (
+    FORM_LABELS,
+    SOURCE_LABELS,
+    Attachment,
+    Fee,
+    Material,
+    Matter,
+    TimeLimit,
+)
 from daiban.intake.decide import decide_on_form
 from daiban.intake.eligibility import Check, assess
 from daiban.intake.validation import IntakeResult, validate_intake
@@ -80,6 +88,7 @@ class NoticeMaterial:
     acceptance_standard: str | None = None
     blank_form: str | None = None
     sample: str | None = None
+    attachments: tuple[Attachment, ...] = ()  # 空表、样表 to download
 
     @property
     def choice_label(self) -> str:
@@ -201,7 +210,7 @@ def _resolve(m: Material, matter: Matter, intake: IntakeResult, today: datetime.
         exempt_with_electronic_licence=m.exempt_with_electronic_licence,
         verified_by_department=m.verified_by_department, source_note=m.source_note,
         specification=m.specification, note=m.note, acceptance_standard=m.acceptance_standard,
-        blank_form=m.blank_form, sample=m.sample,
+        blank_form=m.blank_form, sample=m.sample, attachments=m.attachments,
     )
 
 

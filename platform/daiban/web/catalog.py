@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import re
+from pathlib import Path
+from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from daiban.catalog import model
+from daiban.catalog import attachments, model
 from daiban.publishing import compiled, search_catalog, upcoming_versions, version_in_force
 from daiban.web.pdf import pdf_response
 
@@ -86,6 +89,52 @@ def notice(code: str):
 def notice_pdf(code: str):
     """The one-time notice as a PDF, with the same answers as the print view."""
     return pdf_response(lambda pdf: _notice_page(code, pdf), f"一次性告知单-{code}.pdf")
+
+
+@bp.app_template_filter("tel")
+def tel_href(phone: str) -> str:
+    """A `tel:` address for a phone as people write it: digits and a leading +, separators dropped."""
+    digits = re.sub(r"[^0-9]", "", phone)
+    return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}"
+
+
+def attachment_url(code: str, item: model.Attachment, external: bool = False) -> str:
+    """Where an attachment (空表、样表) of a matter in force is downloaded: named by its content hash."""
+    return url_for("catalog.attachment", code=code, sha256=item.sha256, _external=external)
+
+
+@bp.app_context_processor
+def _attachment_helpers():
+    return {"attachment_url": attachment_url}
+
+
+def _published_attachment(matter: model.Matter, sha256: str) -> model.Attachment | None:
+    return next((a for m in matter.materials for a in m.attachments if a.sha256 == sha256), None)
+
+
+@bp.route("/matters/<code>/attachments/<sha256>")
+def attachment(code: str, sha256: str):
+    """A blank form or sample (空表、样表) of the version in force, named by the hash it was
+    published with (never by a path from the request), served only while the file has those bytes."""
+    row = version_in_force(code)
+    item = _published_attachment(compiled(row), sha256) if row is not None else None
+    if item is None:
+        abort(404)
+    path = attachments.resolve(Path(current_app.config["CONFIG_DIR"]), item.file)
+    data = path.read_bytes() if path is not None and path.is_file() else None
+    if data is None or attachments.sha256_of(data) != item.sha256:
+        # Changed or removed after this version was published: never serve other bytes.
+        message = "该文件已更新或移除，与现行版本不一致，暂不能下载。请到办理窗口领取，或拨打咨询电话。"
+        return render_template("error.html", title="文件暂不能下载", message=message,
+                               back=("返回办事指南", url_for("catalog.guide", code=code))), 404
+    kind = attachments.suffix_type(item.file)
+    filename = f"{item.title}.{kind}"
+    ascii_name = f"{row.code}-{item.kind}.{kind}"  # the code is ASCII: a safe fallback name
+    response = Response(data, mimetype=attachments.TYPES[kind])
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.app_errorhandler(404)
