@@ -18,6 +18,7 @@ from peewee import JOIN, fn
 
 from daiban.access import Principal, scoped
 from daiban.cases import personal
+from daiban.cases.search import CaseSearch, parse_search
 from daiban.catalog.model import CHANNEL_LABELS
 from daiban.db import parse_id
 from daiban.models import (
@@ -82,6 +83,12 @@ class LedgerFilter:
     mode: str = ""
     channel: str = ""
     on_time: str = ""  # on_time / late, as of today
+    q: str = ""  # 查找: 办件编号, applicant name, ID number or phone (cases.search); any period
+
+    @property
+    def search(self) -> CaseSearch | None:
+        """The parsed search text, if any."""
+        return parse_search(self.q)
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], today: datetime.date) -> LedgerFilter:
@@ -91,7 +98,8 @@ class LedgerFilter:
         end = _date(args.get("end")) or today
         if end < start:
             start, end = end, start
-        text = {name: (args.get(name) or "").strip() for name in ("township", "department", "status")}
+        text = {name: (args.get(name) or "").strip() for name in ("township", "department", "status", "q")}
+        text["q"] = text["q"][:100]
         mode = args.get("mode", "") if args.get("mode") in CASE_MODES else ""
         channel = args.get("channel", "") if args.get("channel") in CASE_CHANNELS else ""
         on_time = args.get("on_time", "") if args.get("on_time") in ON_TIME_CHOICES else ""
@@ -180,7 +188,11 @@ class LedgerRow:
 
 
 def _conditions(principal: Principal, flt: LedgerFilter, today: datetime.date) -> list:
-    conditions = [(Case.accepted_on >= flt.start) & (Case.accepted_on <= flt.end)]
+    search = flt.search
+    if search is not None:  # a search finds the case whenever it was accepted
+        conditions = [search.condition]
+    else:
+        conditions = [(Case.accepted_on >= flt.start) & (Case.accepted_on <= flt.end)]
     if flt.center:
         conditions.append(Case.center == flt.center)
     if flt.township:
