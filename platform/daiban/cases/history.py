@@ -83,7 +83,7 @@ def _start_of(day: datetime.date | None) -> datetime.datetime | None:
 
 
 def _joined(*parts: str) -> str:
-    return "；".join(p for p in (p.strip() for p in parts if p) if p)
+    return "；".join(dict.fromkeys(p for p in (p.strip() for p in parts if p) if p))
 
 
 def _audit_rows(case: Case, leg_case: bool, rectification_ids: list[int]) -> dict[str, deque]:
@@ -148,8 +148,11 @@ def _relay_steps(case: Case, legs: list[Handoff], people: _People, audit: dict) 
                 if audit[key]:
                     finished_row = audit[key].popleft()
                     break
-        if h.received_at and not (finished_row and h.received_by == finished_row[1]
-                                  and abs((finished_row[0] - h.received_at).total_seconds()) < 2):
+        received = audit.get(f"{case.number} 接收接力（{target}）")
+        if received:  # taken into the queue before it was finished
+            at, actor, _ = received.popleft()
+            steps.append(Step(at, "relay", "接力接收", people.of_name(actor), target))
+        elif h.received_at and h.status != "done":
             steps.append(Step(h.received_at, "relay", "接力接收", people.of_name(h.received_by), target))
         if h.status == "done":
             decision = RESULT_DECISIONS.get(h.result_decision or "", "")
@@ -195,8 +198,12 @@ def _rating_steps(case: Case, people: _People, audit: dict) -> list[Step]:
                           f"整改期限 {x.due_on}"))
         logged = audit.get(f"rectification:{x.id}")
         if logged:
+            details = {"登记差评回访": x.call_note, "登记整改措施和答复": _joined(x.measures, x.reply),
+                       "差评申诉": x.appeal_reason}
             for at, actor, summary in logged:
-                steps.append(Step(at, "rectification", summary, people.of_name(actor)))
+                detail = (x.appeal_decision_note if summary.startswith("申诉审核")
+                          else details.get(summary, ""))
+                steps.append(Step(at, "rectification", summary, people.of_name(actor), detail))
             continue
         if x.call_on:  # rows written before the steps were audited: their days only
             steps.append(Step(_start_of(x.call_on), "rectification", "登记差评回访", "", x.call_note))
