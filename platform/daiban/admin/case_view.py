@@ -153,7 +153,7 @@ class CaseView(RoleGuard, BaseView):
     def _case(self, case_id: int) -> Case:
         return in_scope_or_404(Case, case_id)
 
-    @expose("/")
+    @expose("/", methods=("GET", "POST"))
     def index(self):
         """The workbench: my cases by state, due soon, overdue, relays coming in."""
         ref = self._ref()
@@ -179,18 +179,19 @@ class CaseView(RoleGuard, BaseView):
         return self.render("admin/cases/workbench.html", mine=mine, by_state=by_state,
                            consultations=consultations, found=found, search=search,
                            statuses=[(s.id, s.label) for s in ref.workflow.states],
-                           finished_choices=FINISHED_CHOICES, args=request.args,
+                           finished_choices=FINISHED_CHOICES, args=request.values,
                            names=matter_names({c.matter_code for c in open_cases}
                                               | {c.matter_code for c in found or ()}),
                            due_soon=due_soon, late=late, incoming=incoming,
                            workflow=ref.workflow, modes=MODE_LABELS, today=today)
 
     def _found(self, workflow):
-        """查找办件: cases of the user's scope matching the search text and the filters (status,
-        in progress or finished), newest first; None when nothing was asked."""
-        search = parse_search(request.args.get("q"))
-        status = request.args.get("status", "")
-        finished = request.args.get("finished", "")
+        """查找办件: cases of the user's scope matching the search text (posted, so that no ID
+        number lands in an access log) and the filters (status, in progress or finished), newest
+        first; None when nothing was asked."""
+        search = parse_search(request.form.get("q")) if request.method == "POST" else None
+        status = request.values.get("status", "")
+        finished = request.values.get("finished", "")
         states = {s.id for s in workflow.states}
         if search is None and status not in states and finished not in FINISHED_CHOICES:
             return None, search
@@ -204,8 +205,9 @@ class CaseView(RoleGuard, BaseView):
         elif finished == "open":
             query = query.where(~Case.status.in_(ENDED))
         found = list(query.order_by(Case.id.desc()).limit(FOUND_LIMIT))
-        with database.atomic():
-            audit_search(search, current_user.user, request.remote_addr or "", len(found), "工作台")
+        if request.method == "POST":
+            with database.atomic():
+                audit_search(search, current_user.user, request.remote_addr or "", len(found), "工作台")
         return found, search
 
     @expose("/queue/")

@@ -43,6 +43,7 @@ from daiban.supervision.report import quarter_of, quarter_period
 
 PAGE_SIZE = 50
 ON_TIME_CHOICES = {"on_time": "未超期", "late": "已超期"}
+LINKABLE = ("number", "name")  # searches that may travel in a URL (no ID number, no phone)
 # The ledger's columns: (attribute of LedgerRow or its text, header, width in characters).
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("number", "办件编号", 20),
@@ -107,10 +108,14 @@ class LedgerFilter:
         return cls(start, end, center, mode=mode, channel=channel, on_time=on_time, **text)
 
     def to_args(self) -> dict[str, str]:
-        """The filter as GET parameters (for links to the export and the next page)."""
+        """The filter as GET parameters (for links to the export and the next page); a search by
+        ID number or phone stays out of URLs, which access logs keep."""
         args = {}
+        search = self.search
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "q" and (search is None or search.kind not in LINKABLE):
+                continue
             if value not in (None, ""):
                 args[f.name] = value.isoformat() if isinstance(value, datetime.date) else str(value)
         return args
