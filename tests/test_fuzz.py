@@ -396,6 +396,9 @@ def _yaml_text() -> str:
 FORM_FIELDS = {
     "auth.login": lambda s: {"username": (LOGIN_USER, "admin", "nobody"), "password": (PASSWORD, "wrong")},
     "auth.logout": lambda s: {},
+    # Never the right current password: the shared clients keep theirs (and their sessions).
+    "auth.change_password": lambda s: {"current": ("wrong-pass-1",), "new": ("New-pass-2026x",),
+                                       "again": ("New-pass-2026x", "Other-pass-2026")},
     "alerts.read": lambda s: {},
     "alerts.read_all": lambda s: {},
     "cases.index": lambda s: {"q": ("巴特尔", "152223194001010015", "13900000001", "BD2026", "巴"),
