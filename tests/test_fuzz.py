@@ -62,9 +62,10 @@ PDF = b"%PDF-1.4\n" + b"0" * 200
 SQLITE_EXAMPLES = {"GET": 40, "POST": 70}
 PG_EXAMPLES = {"GET": 8, "POST": 12}
 SCALE = float(os.environ.get("DAIBAN_FUZZ_SCALE", "1"))  # e.g. 10 for a long hunt before a release
-SLOW = {"cases.commission_pdf", "cases.document_pdf", "cases.application_pdf", "catalog.notice_pdf", "reports.export_pdf",
-        "ledger.export", "reports.export_xlsx", "matters.export", "matters.new", "matters.edit",
-        "matters.review"}  # PDF, spreadsheets, zips and the catalog editor: a few examples each
+# PDF, spreadsheets, zips and the catalog editor: a few examples each.
+SLOW = {"cases.commission_pdf", "cases.document_pdf", "cases.application_pdf", "catalog.notice_pdf",
+        "reports.export_pdf", "ledger.export", "reports.export_xlsx", "matters.export", "matters.new",
+        "matters.edit", "matters.review"}
 
 
 @dataclass(repr=False)
