@@ -101,4 +101,14 @@ def test_the_case_page_shows_the_application_the_steps_and_the_search(db_url, db
         page.fill("#case-q", "")
         page.get_by_role("button", name="查找").click()
         assert case.number not in page.locator("section.case-found").inner_text()  # still in progress
+        # The ledger finds it too, by name, whatever the period.
+        page.goto(f"{base}/admin/ledger/?start=2001-01-01&end=2001-12-31")
+        assert case.number not in page.locator("table.ledger-table").inner_text()
+        page.fill("#f-q", "巴特")
+        page.locator("form.ledger-search").get_by_role("button", name="查找").click()
+        assert case.number in page.locator("table.ledger-table").inner_text()
+        assert "按申请人姓名查找“巴特”" in page.locator("h1").inner_text()
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{label}: the ledger is {overflow}px wider than the screen"
+        screenshot(page, f"ledger-search-{label}")
         page.context.clear_cookies()
