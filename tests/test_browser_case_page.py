@@ -39,7 +39,7 @@ def seeded_case(db_url):
     form = {k: v for k, v in elderly_form().items() if k not in ("mode", "channel", "confirmed")}
     form["receives_elsewhere"] = False
     from daiban.admin.case_view import applicant_from
-    from daiban.publishing import version_in_force
+    from daiban.publishing import compiled, version_in_force
 
     case = open_case(ELDERLY, version_in_force("YLFW-0001"), form, "assist", "window", village,
                      village.center, today, reference.calendar, workflow=reference.workflow,
@@ -54,6 +54,18 @@ def seeded_case(db_url):
                    workflow=reference.workflow)
     relay.send_to_departments(Case.get_by_id(case.id), [civil], User.get(User.username == "village"),
                               "请审核")
+    household = compiled(version_in_force("SHJZ-0001"))
+    values = {"name": "乌云", "id_number": "152223193501010017", "phone": "13900000002",
+              "hukou_address": "152223", "hukou_type": "rural", "applicant_type": "self",
+              "household_income_per_capita": 450,
+              "members": [
+                  {"member_name": "乌云", "member_id_number": "152223193501010017", "relation": "self",
+                   "health": "chronic", "work_status": "no_ability", "income": 300},
+                  {"member_name": "巴图", "member_id_number": "15222319800101003X", "relation": "child",
+                   "health": "disabled", "disability_level": "2", "work_status": "farming", "income": 600}]}
+    open_case(household, version_in_force("SHJZ-0001"), values, "assist", "window", village,
+              village.center, today, reference.calendar, workflow=reference.workflow,
+              applicant=applicant_from(household, values))
     return app, Case.get_by_id(case.id)
 
 
@@ -86,6 +98,18 @@ def test_the_case_page_shows_the_application_the_steps_and_the_search(db_url, db
         assert "申请表" in page.locator("h1").inner_text()
         assert "152223********0015" in page.content() and BORN_1940 not in page.content()
         screenshot(page, f"application-print-{label}")
+
+        # A household table, on screen and on paper.
+        household = Case.get(Case.matter_code == "SHJZ-0001")
+        page.goto(f"{base}/admin/cases/{household.id}/")
+        group = page.locator("table.application-group")
+        assert "与申请人关系" in group.inner_text() and "子女" in group.inner_text()
+        assert "15222319800101003X" not in page.content()
+        page.locator("section.case-application").screenshot(
+            path=str(ARTIFACTS / f"case-page-household-{label}.png"))
+        page.goto(f"{base}/admin/cases/{household.id}/application/print")
+        assert "共同生活的家庭成员" in page.content() and "二级" in page.content()
+        screenshot(page, f"application-household-print-{label}")
         page.context.clear_cookies()
 
         # The village agent finds the case by ID number on the workbench, and by number when finished.
