@@ -100,6 +100,8 @@ def _audit_rows(case: Case, leg_case: bool, rectification_ids: list[int]) -> dic
                             AuditLog.summary)
             .where(condition & (AuditLog.outcome == "success")).order_by(AuditLog.id).tuples()):
         key = f"rectification:{object_id}" if object_type == "rectification" else summary
+        if object_type == "handoff" and "）：" in summary:  # a finish with its decision: by target
+            key = summary.partition("）：")[0] + "）"
         rows[key].append((at, actor, summary))
     return rows
 
@@ -142,12 +144,9 @@ def _relay_steps(case: Case, legs: list[Handoff], people: _People, audit: dict) 
         sent = f"转至{target}" if h.to_center_id else f"报送{target}"
         steps.append(Step(h.sent_at, "relay", "接力转出", people.of_name(h.sent_by), _joined(sent, h.note)))
         finished_row = None
-        if h.status == "done":
-            # The finish's own audit row (its summary ends with the decision, if any).
-            for key in [k for k in audit if k.startswith(f"{case.number} 办结接力（{target}）")]:
-                if audit[key]:
-                    finished_row = audit[key].popleft()
-                    break
+        if h.status == "done":  # the finish's own audit row, the legs to one target in order
+            finishes = audit.get(f"{case.number} 办结接力（{target}）")
+            finished_row = finishes.popleft() if finishes else None
         received = audit.get(f"{case.number} 接收接力（{target}）")
         if received:  # taken into the queue before it was finished
             at, actor, _ = received.popleft()
