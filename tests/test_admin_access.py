@@ -356,6 +356,8 @@ CASE_ENDPOINTS = {
     "commission_pdf": ("GET", "/admin/cases/999999/commission/1/pdf", "view"),
     "renew_commission": ("POST", "/admin/cases/999999/commission/1/renew", "view"),
     "terminate_commission": ("POST", "/admin/cases/999999/commission/1/terminate", "view"),
+    "print_application": ("GET", "/admin/cases/999999/application/print", "view"),
+    "application_pdf": ("GET", "/admin/cases/999999/application/pdf", "view"),
     "document": ("GET", "/admin/cases/999999/documents/1", "view"),
     "document_pdf": ("GET", "/admin/cases/999999/documents/1/pdf", "view"),
     "upload_scan": ("POST", "/admin/cases/999999/materials/1/scans", "view"),

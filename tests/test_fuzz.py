@@ -62,9 +62,10 @@ PDF = b"%PDF-1.4\n" + b"0" * 200
 SQLITE_EXAMPLES = {"GET": 40, "POST": 70}
 PG_EXAMPLES = {"GET": 8, "POST": 12}
 SCALE = float(os.environ.get("DAIBAN_FUZZ_SCALE", "1"))  # e.g. 10 for a long hunt before a release
-SLOW = {"cases.commission_pdf", "cases.document_pdf", "catalog.notice_pdf", "reports.export_pdf",
-        "ledger.export", "reports.export_xlsx", "matters.export", "matters.new", "matters.edit",
-        "matters.review"}  # PDF, spreadsheets, zips and the catalog editor: a few examples each
+# PDF, spreadsheets, zips and the catalog editor: a few examples each.
+SLOW = {"cases.commission_pdf", "cases.document_pdf", "cases.application_pdf", "catalog.notice_pdf",
+        "reports.export_pdf", "ledger.export", "reports.export_xlsx", "matters.export", "matters.new",
+        "matters.edit", "matters.review"}
 
 
 @dataclass(repr=False)
@@ -406,6 +407,9 @@ FORM_FIELDS = {
                                        "again": ("Fresh-grass-2027", "y")},
     "alerts.read": lambda s: {},
     "alerts.read_all": lambda s: {},
+    "cases.index": lambda s: {"q": ("巴特尔", "152223194001010015", "13900000001", "BD2026", "巴"),
+                              "status": tuple(st.id for st in s.app.extensions["daiban"].workflow.states),
+                              "finished": ("open", "finished")},
     "cases.open": lambda s: _intake_fields(),
     "cases.consult": lambda s: {"channel": ("window", "postal"), "note": ("只咨询",)},
     "cases.act": lambda s: {
@@ -425,6 +429,9 @@ FORM_FIELDS = {
     "cases.relay_step": lambda s: {"result_decision": ("approved", "refused", "other"),
                                    "result_number": ("R-2",), "note": ("已办",)},
     "intake.form": lambda s: _intake_fields(),
+    "ledger.index": lambda s: {"q": ("巴特尔", "152223194001010015", "13900000001", "BD2026"),
+                               "start": ("2026-01-01", "2001-13-40"), "end": ("2026-12-31",),
+                               "status": ("closed",), "mode": ("assist", "proxy"), "on_time": ("late",)},
     "intake.check": lambda s: _intake_fields(),
     "intake.open": lambda s: _intake_fields(),
     "intake.consult": lambda s: {**_intake_fields(), "consult-note": ("只咨询",)},

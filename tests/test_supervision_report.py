@@ -10,8 +10,8 @@ consultations and agents. Rows are inserted directly: only the figures matter he
 from __future__ import annotations
 
 import datetime
-import itertools
 import io
+import itertools
 import random
 from collections import Counter
 from dataclasses import dataclass

@@ -218,6 +218,7 @@ class AuditLog(BaseModel):
 
     class Meta:
         table_name = "audit_log"
+        indexes = ((("object_type", "object_id"), False),)  # a case's own rows (办理记录)
 
     def save(self, *args, **kwargs):
         """Insert a new record; audit records are never rewritten."""

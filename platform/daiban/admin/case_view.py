@@ -17,6 +17,9 @@ from daiban.access import scoped
 from daiban.admin.base import RoleGuard, current_principal, in_scope_or_404
 from daiban.admin.rating_view import AGENT_CHANNELS
 from daiban.cases import applicant, commission, documents, materials, personal, relay, uploads
+from daiban.cases.application import case_application
+from daiban.cases.history import case_history
+from daiban.cases.search import audit_search, parse_search
 from daiban.cases.service import (
     RESULT_DECISIONS,
     Actor,
@@ -30,7 +33,7 @@ from daiban.cases.service import (
     working_days_left,
 )
 from daiban.catalog.model import CHANNEL_LABELS, Matter
-from daiban.db import parse_id
+from daiban.db import database, parse_id
 from daiban.models import (
     Case,
     CaseMaterial,
@@ -74,6 +77,9 @@ def _count(text) -> int:
 
 
 REGISTER_LIMIT = 500  # the register shows the newest cases; older ones through the ledger
+FOUND_LIMIT = 100  # 查找办件 shows the newest matches; narrow the search for older ones
+FINISHED_CHOICES = {"open": "在办", "finished": "已办结或终止"}
+ENDED = ("closed", "terminated")
 
 
 def _register_text(field, value) -> str:
@@ -142,7 +148,7 @@ class CaseView(RoleGuard, BaseView):
     def _case(self, case_id: int) -> Case:
         return in_scope_or_404(Case, case_id)
 
-    @expose("/")
+    @expose("/", methods=("GET", "POST"))
     def index(self):
         """The workbench: my cases by state, due soon, overdue, relays coming in."""
         ref = self._ref()
@@ -164,11 +170,40 @@ class CaseView(RoleGuard, BaseView):
         month_start = today.replace(day=1)
         consultations = (Consultation.select().where((Consultation.agent == me)
                                                      & (Consultation.at >= month_start)).count())
+        found, search = self._found(ref.workflow)
         return self.render("admin/cases/workbench.html", mine=mine, by_state=by_state,
-                           consultations=consultations,
-                           names=matter_names({c.matter_code for c in open_cases}),
+                           consultations=consultations, found=found, search=search,
+                           statuses=[(s.id, s.label) for s in ref.workflow.states],
+                           finished_choices=FINISHED_CHOICES, args=request.values,
+                           names=matter_names({c.matter_code for c in open_cases}
+                                              | {c.matter_code for c in found or ()}),
                            due_soon=due_soon, late=late, incoming=incoming,
                            workflow=ref.workflow, modes=MODE_LABELS, today=today)
+
+    def _found(self, workflow):
+        """查找办件: cases of the user's scope matching the search text (posted, so that no ID
+        number lands in an access log) and the filters (status, in progress or finished), newest
+        first; None when nothing was asked."""
+        search = parse_search(request.form.get("q")) if request.method == "POST" else None
+        status = request.values.get("status", "")
+        finished = request.values.get("finished", "")
+        states = {s.id for s in workflow.states}
+        if search is None and status not in states and finished not in FINISHED_CHOICES:
+            return None, search
+        query = self._cases()
+        if search is not None:
+            query = query.where(search.condition)
+        if status in states:
+            query = query.where(Case.status == status)
+        if finished == "finished":
+            query = query.where(Case.status.in_(ENDED))
+        elif finished == "open":
+            query = query.where(~Case.status.in_(ENDED))
+        found = list(query.order_by(Case.id.desc()).limit(FOUND_LIMIT))
+        if request.method == "POST":
+            with database.atomic():
+                audit_search(search, current_user.user, request.remote_addr or "", len(found), "工作台")
+        return found, search
 
     @expose("/queue/")
     def queue(self):
@@ -245,6 +280,7 @@ class CaseView(RoleGuard, BaseView):
         events = history(case)  # the history table and the slips read the same events
         return self.render(
             "admin/cases/details.html", case=case, workflow=ref.workflow, events=events,
+            steps=case_history(case, ref.workflow), application=case_application(case),
             transitions=available_transitions(case, actor, ref.workflow), modes=MODE_LABELS,
             channels=CHANNEL_LABELS, late=overdue(case, today),
             days_left=working_days_left(case, today, ref.calendar),
@@ -449,6 +485,29 @@ class CaseView(RoleGuard, BaseView):
         row = self._commission(case, commission_id)
         return self._pdf(case, documents.commission_document(row),
                          self.get_url(".commission_pdf", case_id=case.id, commission_id=row.id))
+
+    @expose("/<int:case_id>/application/print")
+    def print_application(self, case_id: int):
+        """The application as filled (申请表), to print; personal data masked."""
+        case = self._case(case_id)
+        return self._sealed(case, lambda doc: self._print(
+            case, doc, self.get_url(".application_pdf", case_id=case.id)))
+
+    @expose("/<int:case_id>/application/pdf")
+    def application_pdf(self, case_id: int):
+        """The application as filled (申请表), as a PDF."""
+        case = self._case(case_id)
+        return self._sealed(case, lambda doc: self._pdf(
+            case, doc, self.get_url(".application_pdf", case_id=case.id)))
+
+    def _sealed(self, case: Case, show):
+        """Show the 申请表, or say plainly that a sealed value does not open (never a 500)."""
+        try:
+            doc = documents.application_form(case)
+        except (personal.TamperedData, personal.SealError) as exc:
+            return render_template("error.html", title=f"办件 {case.number} 的个人信息无法解开",
+                                   message=str(exc)), 409
+        return show(doc)
 
     @expose("/<int:case_id>/documents/<int:event_id>")
     def document(self, case_id: int, event_id: int):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from daiban.cases import applicant, materials, personal
 from daiban.cases import commission as commissions
+from daiban.cases.application import Section, case_application
 from daiban.cases.service import RESULT_DECISIONS
 from daiban.catalog.model import CHANNEL_LABELS
 from daiban.catalog.workflow import Workflow
@@ -28,6 +29,7 @@ TITLES = {
     "completion_slip": "帮办代办办结单",
     "return_receipt": "申请材料归还清单",
 }
+APPLICATION_TITLE = "申请表"
 MODE_LABELS = {"assist": "帮办", "proxy": "代办"}
 FREE = "帮办代办服务全程免费。法律法规规定应当缴纳的费用，由申请人本人缴纳。"
 
@@ -35,7 +37,8 @@ FREE = "帮办代办服务全程免费。法律法规规定应当缴纳的费用
 @dataclass(frozen=True)
 class Document:
     """A printable slip: title, facts as label/value rows (a value may be a list), an optional
-    table, statements, and signature lines (label, date or None for a blank to fill by hand)."""
+    table, statements, and signature lines (label, date or None for a blank to fill by hand);
+    the 申请表 adds the filled form by section (`sections`)."""
 
     title: str
     case_number: str
@@ -47,6 +50,7 @@ class Document:
     signatures: list[tuple[str, str | None]] = field(default_factory=list)
     issued_on: str = ""
     status: str = ""
+    sections: list[Section] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,25 @@ def slip(case: Case, event_id: int, workflow: Workflow) -> Document | None:
     if t is None or not t.document:
         return None
     return _BUILDERS[t.document](Case.get_by_id(case.id), event, workflow)
+
+
+def application_form(case: Case) -> Document:
+    """The 申请表: the application as filled, laid out by the form of the matter version the case
+    was opened under, with ID numbers, phones and personal fields masked."""
+    name, _, unit = _matter(case)
+    rows = [("办件编号", case.number),
+            ("申请事项", f"{name}（事项编码 {case.matter_code}，第{case.matter_version}版）"),
+            ("办理方式", MODE_LABELS.get(case.mode, case.mode)),
+            ("受理渠道", CHANNEL_LABELS.get(case.channel, case.channel)),
+            ("受理服务中心（站）", case.center.name),
+            ("受理日期", _date(case.accepted_on)),
+            ("责任单位", unit or "—")]
+    statements = ["申请人对所填信息的真实性负责。",
+                  "公民身份号码、联系电话、银行账号等个人信息已脱敏显示。"]
+    return Document(f"{name}{APPLICATION_TITLE}", case.number, rows, statements,
+                    signatures=[("申请人（签字）", None), (f"代办员（签字）：{case.first_agent.display_name}",
+                                                          _date(case.accepted_on))],
+                    issued_on=_date(case.accepted_on), sections=case_application(case))
 
 
 def commission_document(row: Commission) -> Document:

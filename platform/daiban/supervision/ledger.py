@@ -18,6 +18,7 @@ from peewee import JOIN, fn
 
 from daiban.access import Principal, scoped
 from daiban.cases import personal
+from daiban.cases.search import CaseSearch, parse_search
 from daiban.catalog.model import CHANNEL_LABELS
 from daiban.db import parse_id
 from daiban.models import (
@@ -42,6 +43,7 @@ from daiban.supervision.report import quarter_of, quarter_period
 
 PAGE_SIZE = 50
 ON_TIME_CHOICES = {"on_time": "未超期", "late": "已超期"}
+LINKABLE = ("number", "name")  # searches that may travel in a URL (no ID number, no phone)
 # The ledger's columns: (attribute of LedgerRow or its text, header, width in characters).
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("number", "办件编号", 20),
@@ -82,6 +84,12 @@ class LedgerFilter:
     mode: str = ""
     channel: str = ""
     on_time: str = ""  # on_time / late, as of today
+    q: str = ""  # 查找: 办件编号, applicant name, ID number or phone (cases.search); any period
+
+    @property
+    def search(self) -> CaseSearch | None:
+        """The parsed search text, if any."""
+        return parse_search(self.q)
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], today: datetime.date) -> LedgerFilter:
@@ -91,7 +99,8 @@ class LedgerFilter:
         end = _date(args.get("end")) or today
         if end < start:
             start, end = end, start
-        text = {name: (args.get(name) or "").strip() for name in ("township", "department", "status")}
+        text = {name: (args.get(name) or "").strip() for name in ("township", "department", "status", "q")}
+        text["q"] = text["q"][:100]
         mode = args.get("mode", "") if args.get("mode") in CASE_MODES else ""
         channel = args.get("channel", "") if args.get("channel") in CASE_CHANNELS else ""
         on_time = args.get("on_time", "") if args.get("on_time") in ON_TIME_CHOICES else ""
@@ -99,10 +108,14 @@ class LedgerFilter:
         return cls(start, end, center, mode=mode, channel=channel, on_time=on_time, **text)
 
     def to_args(self) -> dict[str, str]:
-        """The filter as GET parameters (for links to the export and the next page)."""
+        """The filter as GET parameters (for links to the export and the next page); a search by
+        ID number or phone stays out of URLs, which access logs keep."""
         args = {}
+        search = self.search
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "q" and (search is None or search.kind not in LINKABLE):
+                continue
             if value not in (None, ""):
                 args[f.name] = value.isoformat() if isinstance(value, datetime.date) else str(value)
         return args
@@ -180,7 +193,11 @@ class LedgerRow:
 
 
 def _conditions(principal: Principal, flt: LedgerFilter, today: datetime.date) -> list:
-    conditions = [(Case.accepted_on >= flt.start) & (Case.accepted_on <= flt.end)]
+    search = flt.search
+    if search is not None:  # a search finds the case whenever it was accepted
+        conditions = [search.condition]
+    else:
+        conditions = [(Case.accepted_on >= flt.start) & (Case.accepted_on <= flt.end)]
     if flt.center:
         conditions.append(Case.center == flt.center)
     if flt.township:

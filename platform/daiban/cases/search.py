@@ -1,0 +1,79 @@
+"""Find a case (查找办件) by what the citizen or the caller knows: 办件编号, ID number, phone or name.
+
+What the text is decides the column, and every column searched is indexed: the number by its
+unique index (exact, or a prefix such as ``BD20261203``), the ID number and the phone through
+their blind indexes (`cases.personal`, exact: nothing is decrypted), the applicant's name by
+equality or a prefix written as a range on its index. Callers add the user's data scope.
+The text travels in a POST body, never in a URL (access logs keep URLs), and every search is
+audited by `audit_search`: a search by ID number is a sensitive read; the summary masks the
+number and the phone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from daiban.cases import personal
+from daiban.models import Case
+
+NUMBER = re.compile(r"^BD\d{0,8}(-\d{0,6})?$", re.IGNORECASE)
+ID_NUMBER = re.compile(r"^(\d{17}[\dX]|\d{15})$", re.IGNORECASE)
+PHONE = re.compile(r"^\+?[\d-]{7,20}$")
+KIND_LABELS = {"number": "办件编号", "id_number": "公民身份号码", "phone": "联系电话", "name": "申请人姓名"}
+MAX_LENGTH = 100  # the name column's length: anything longer matches nothing
+_TOP = "\U0010ffff"  # above every character: name >= p AND name < p + _TOP is the prefix p
+
+
+@dataclass(frozen=True)
+class CaseSearch:
+    """A parsed search: what kind of text it is, the condition on Case, and how to show it."""
+
+    text: str
+    kind: str
+    condition: object
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in Chinese."""
+        return KIND_LABELS[self.kind]
+
+    @property
+    def shown(self) -> str:
+        """The text as it may be shown or logged: an ID number or phone masked."""
+        if self.kind == "id_number":
+            return personal.mask_id_number(personal.normalize_id_number(self.text))
+        if self.kind == "phone":
+            return personal.mask_phone(self.text)
+        return self.text
+
+
+def parse_search(text: str | None) -> CaseSearch | None:
+    """The search the text asks for, or None for a blank text."""
+    text = " ".join((text or "").split())[:MAX_LENGTH]
+    if not text:
+        return None
+    compact = text.replace(" ", "")
+    if NUMBER.match(compact):
+        number = compact.upper()
+        if re.match(r"^BD\d{8}-\d{6}$", number):
+            return CaseSearch(text, "number", Case.number == number)
+        return CaseSearch(text, "number", (Case.number >= number) & (Case.number < number + _TOP))
+    if ID_NUMBER.match(compact):
+        return CaseSearch(compact, "id_number", personal.find_cases_by_id_number(compact))
+    if PHONE.match(compact):
+        return CaseSearch(compact, "phone", personal.find_cases_by_phone(compact))
+    name = (Case.applicant_name == text) | (
+        (Case.applicant_name >= text) & (Case.applicant_name < text + _TOP))
+    return CaseSearch(text, "name", name)
+
+
+def audit_search(search: CaseSearch | None, user, ip: str = "", found: int | None = None,
+                 where: str = "工作台") -> None:
+    """Record a search as a read (an ID number is a sensitive one), the ID number and phone masked."""
+    from daiban import audit
+
+    what = f"按{search.kind_label}“{search.shown}”" if search is not None else "按条件"
+    count = f"，找到 {found} 件" if found is not None else ""
+    audit.record("read", user.username, roles=user.roles or "", ip=ip, object_type="case",
+                 summary=f"{where}查找办件：{what}{count}"[:255])
