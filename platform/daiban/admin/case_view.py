@@ -21,6 +21,7 @@ from daiban.admin.rating_view import AGENT_CHANNELS
 from daiban.cases import commission, documents, materials, personal, relay, uploads
 from daiban.cases.service import (
     RESULT_DECISIONS,
+    SUBMITTING,
     Actor,
     Applicant,
     CaseError,
@@ -297,9 +298,15 @@ class CaseView(RoleGuard, BaseView):
         actor = Actor.from_principal(current_principal())
         legs = relay.legs(case)
         events = history(case)  # the history table and the slips read the same events
+        higher = relay.higher_centers(ServiceCenter.get_by_id(relay.current_center_id(case)))
+        departments = self._departments_of(case)
+        steps = available_transitions(case, actor, ref.workflow)
+        if (current_principal().can("handoff", "create") and (higher or departments)
+                and not any(h.status != "done" for h in legs)):
+            steps = [t for t in steps if t.id not in SUBMITTING]  # 报送 is the relay form: one action
         return self.render(
             "admin/cases/details.html", case=case, workflow=ref.workflow, events=events,
-            transitions=available_transitions(case, actor, ref.workflow), modes=MODE_LABELS,
+            transitions=steps, modes=MODE_LABELS,
             channels=CHANNEL_LABELS, late=overdue(case, today),
             days_left=working_days_left(case, today, ref.calendar),
             id_number=personal.masked_id_number(case), phone=personal.masked_phone(case),
@@ -309,8 +316,7 @@ class CaseView(RoleGuard, BaseView):
             legs=legs, me=current_user.user, people=display_names(h.sent_by for h in legs),
             can_relay=current_principal().can("handoff", "create"),
             can_take=current_principal().can("handoff", "edit"),
-            higher=relay.higher_centers(ServiceCenter.get_by_id(relay.current_center_id(case))),
-            departments=self._departments_of(case),
+            higher=higher, departments=departments,
             commissions=commission.commissions(case),
             can_material=current_principal().can("material", "edit"),
             can_commission=current_principal().can("commission", "create"),
@@ -540,23 +546,29 @@ class CaseView(RoleGuard, BaseView):
 
     @expose("/<int:case_id>/relay/<target>", methods=("POST",))
     def relay_send(self, case_id: int, target: str):
-        """Hand the case up a level, or to its departments in parallel."""
+        """报送: hand the case up a level, or to its departments in parallel; from a state the
+        submitting transition leaves, this makes that transition too, with the same guards."""
         case = self._case(case_id)
         self._need("handoff", "create")
+        ref = self._ref()
         user = current_user.user
+        sent = request.form.get("lock_version")
+        expected = _count(sent) if sent not in (None, "") else None
+        options = dict(workflow=ref.workflow, calendar=ref.calendar, today=datetime.date.today(),
+                       expected_lock_version=expected)
         try:
             if target == "up":
                 to = ServiceCenter.get_or_none(ServiceCenter.id == _count(request.form.get("center")))
                 if to is None:
                     raise relay.RelayRefused("请选择接收的服务中心")
-                relay.send_up(case, to, user, request.form.get("note", ""))
+                relay.send_up(case, to, user, request.form.get("note", ""), **options)
             elif target == "departments":
                 ids = [_count(v) for v in request.form.getlist("department")]
                 departments = list(Department.select().where(Department.id.in_(ids)))
-                relay.send_to_departments(case, departments, user, request.form.get("note", ""))
+                relay.send_to_departments(case, departments, user, request.form.get("note", ""), **options)
             else:
                 abort(404)
-            flash("已转出，等待对方接收", "success")
+            flash("已报送，等待对方接收", "success")
         except CaseError as exc:
             flash(str(exc), "error")
         return redirect(self.get_url(".details", case_id=case_id))

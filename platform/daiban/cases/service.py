@@ -14,9 +14,10 @@
   two agents at once) is refused inside the write transaction with `DuplicateCase`.
 - **First-contact responsibility** (首问负责): `first_agent` is whoever opened the case and never
   changes; the database refuses an UPDATE of it.
-- **Ready to submit.** A case is sent on (`submit`, and `resubmit` after correction) only with
-  its materials checklist complete (`cases.materials`: every needed material received or
-  deferred) and, for a proxy case, a signed commission in force that day (`cases.commission`).
+- **Guards.** What must hold before a step (materials complete before 材料收齐 and 报送, a
+  signed commission in force for a proxy case, every parallel department's decision before the
+  result) is named per transition in the workflow config and checked by `cases.guards`, the one
+  registry that a relay leg (`cases.relay`) consults too.
 
 Every change leaves an immutable `CaseEvent`.
 """
@@ -31,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from daiban.access import Principal
-from daiban.cases import personal
+from daiban.cases import guards, personal
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.model import CHANNEL_LABELS
 from daiban.catalog.model import Matter as CompiledMatter
@@ -272,26 +273,6 @@ def _refuse_unless_allowed(current: Case, t: Transition | None, transition_id: s
     return role
 
 
-def _refuse_unless_ready(current: Case, t: Transition, today: datetime.date) -> None:
-    """Refuse to send a case on without its materials, or a proxy case without its commission;
-    refuse its result while departments routed in parallel have not all decided."""
-    if t.records_result:
-        from daiban.cases import relay  # it builds on this module
-
-        waiting = relay.waiting_departments(current)
-        if waiting:
-            names = "、".join(h.target_name for h in waiting)
-            raise TransitionRefused(f"办件 {current.number} 还在等待并联办理的部门：{names}")
-    if t.id not in SUBMITTING:
-        return
-    from daiban.cases import commission, materials  # they build on this module
-
-    problems = [p for p in (commission.submission_problem(current, today),
-                            materials.submission_problem(current)) if p]
-    if problems:
-        raise TransitionRefused(f"办件 {current.number} 还不能“{t.label}”：" + "；".join(problems))
-
-
 def _clock_changes(current: Case, t: Transition, today: datetime.date, calendar: WorkCalendar) -> dict:
     changes: dict = {}
     if t.stops_clock and current.clock_stopped_on is None:
@@ -327,9 +308,9 @@ def transition(
     all their roles), if the case is still at `expected_lock_version`; return the case as it now is.
     A transition that records the result needs `result`: the decision and the certificate number.
 
-    Raises TransitionRefused (wrong state, role or missing note; submitting without the materials
-    or, for a proxy case, the commission) or CaseConflict (stale version); either way nothing is
-    written."""
+    Raises TransitionRefused (wrong state, role or missing note; a guard of `cases.guards` that
+    does not hold, such as submitting without the materials or, for a proxy case, the
+    commission) or CaseConflict (stale version); either way nothing is written."""
     if isinstance(actor, User):
         actor = Actor.of(actor)
     note = (note or "").strip()
@@ -344,7 +325,9 @@ def transition(
         t = workflow.transition(transition_id)
         user = User.get_or_none(User.id == actor.user.id)
         role = _refuse_unless_allowed(current, t, transition_id, user, tuple(actor.roles), note, workflow)
-        _refuse_unless_ready(current, t, today)
+        refused = guards.refusal(t, current, today)  # the one registry every path to a step asks
+        if refused:
+            raise TransitionRefused(refused)
 
         changes = {"status": t.to, "lock_version": expected_lock_version + 1,
                    "updated_at": datetime.datetime.now()}
