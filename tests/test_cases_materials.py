@@ -346,7 +346,8 @@ def test_a_broken_deferral_promise_stops_the_case_going_on(world):
     receive(row(case, "disability_certificate"), 1, 1, agent(world), today=OPENED)
     deferred = defer(row(case, "hukou_book"), agent(world), None, OPENED, CALENDAR)
     late = deferred.promised_on + datetime.timedelta(days=1)
-    with pytest.raises(TransitionRefused, match=rf"容缺材料逾期未补交：户口簿（承诺 {deferred.promised_on} 前补交）"):
+    broken = rf"容缺材料逾期未补交：户口簿（承诺 {deferred.promised_on} 前补交）"
+    with pytest.raises(TransitionRefused, match=broken):
         act(world, case, "collect_materials", "village_agent", late)
     supply(row(case, "hukou_book"), agent(world), late)
     assert act(world, case, "collect_materials", "village_agent", late).status == "materials_collected"

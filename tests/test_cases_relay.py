@@ -170,4 +170,5 @@ def test_the_resubmit_after_correction_goes_with_its_leg(world):
     case = drive_to(world, new_case(world), "returned_for_correction")
     send_to_departments(case, [civil()], world.users["village_agent"])
     assert Case.get_by_id(case.id).status == "submitted"
-    assert CaseEvent.select().where((CaseEvent.case == case.id) & (CaseEvent.transition == "resubmit")).exists()
+    steps = [e.transition for e in CaseEvent.select().where(CaseEvent.case == case.id)]
+    assert steps[-1] == "resubmit"
