@@ -271,6 +271,20 @@ def test_a_form_posted_twice_opens_one_case(site):
     assert "Traceback" not in page
 
 
+def test_an_agent_outside_the_scope_learns_only_where_to_ask_and_the_lookup_is_audited(site):
+    from daiban.models import AuditLog
+
+    open_elderly_case(signed_in(site, "village"))  # 红星村; "other" sits at 河西村, outside its scope
+    case = Case.get()
+    page = open_elderly_case(signed_in(site, "other")).get_data(as_text=True)
+    assert "该申请人已有在办的同一事项，请勿重复受理" in page
+    assert case.center.name in page
+    assert case.number not in page and f"/admin/cases/{case.id}/" not in page
+    assert Case.select().count() == 1
+    lookup = AuditLog.get((AuditLog.action == "read") & (AuditLog.object_type == "case"))
+    assert (lookup.actor, lookup.object_id) == ("other", case.number)
+
+
 def test_a_department_sees_the_legs_sent_to_it_in_its_queue(site):
     from daiban.models import Department
 

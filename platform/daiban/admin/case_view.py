@@ -225,9 +225,12 @@ class CaseView(RoleGuard, BaseView):
                              request.form.get("channel", "window"), user, user.center, today,
                              self._ref().calendar, workflow=self._ref().workflow,
                              applicant=applicant)
-        except DuplicateCase as exc:  # e.g. the form posted twice: show the case already open
-            flash(str(exc), "error")
-            return redirect(self.get_url(".details", case_id=exc.existing.id))
+        except DuplicateCase as exc:  # e.g. the form posted twice: show the case, if in scope
+            principal = current_principal()
+            flash(exc.message_for(principal), "error")
+            if exc.visible_to(principal):
+                return redirect(self.get_url(".details", case_id=exc.existing.id))
+            return back
         except CaseError as exc:
             flash(str(exc), "error")
             return back

@@ -11,7 +11,9 @@
   records the day; the `resumes_clock` transition adds the working days in between to the due
   date (行政许可法第四十五条: time of special procedures is not counted).
 - **One case per applicant and matter in progress**: opening a second one (a form posted twice,
-  two agents at once) is refused inside the write transaction with `DuplicateCase`.
+  two agents at once) is refused inside the write transaction with `DuplicateCase`, whose text
+  names only the center to contact (the case's number only for a user whose scope holds it);
+  each such lookup is audited.
 - **First-contact responsibility** (首问负责): `first_agent` is whoever opened the case and never
   changes; the database refuses an UPDATE of it.
 - **Guards.** What must hold before a step (materials complete before 材料收齐 and 报送, a
@@ -31,7 +33,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from daiban.access import Principal
+from daiban.access import Principal, scoped
 from daiban.cases import guards, personal
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.model import CHANNEL_LABELS
@@ -61,11 +63,27 @@ class OpenRefused(CaseError):
 
 
 class DuplicateCase(OpenRefused):
-    """The applicant already has this matter in progress; `existing` is that case."""
+    """The applicant already has this matter in progress (`existing`). Its text says only that and
+    which center to contact, never the case's number: `message_for(principal)` names the case
+    to someone whose data scope holds it."""
 
-    def __init__(self, message: str, existing: Case):
-        super().__init__(message)
+    def __init__(self, existing: Case):
         self.existing = existing
+        center = ServiceCenter.get_or_none(ServiceCenter.id == existing.center_id)
+        where = f"请联系{center.name}" if center is not None else "请联系受理的服务中心"
+        super().__init__(f"该申请人已有在办的同一事项，请勿重复受理；如需了解办理情况，{where}")
+
+    def visible_to(self, principal: Principal | None) -> bool:
+        """True when the existing case is in the principal's data scope."""
+        if principal is None:
+            return False
+        return scoped(Case.select(Case.id), Case, principal).where(Case.id == self.existing.id).exists()
+
+    def message_for(self, principal: Principal | None) -> str:
+        """The refusal as this user may read it: with the case's number only within their scope."""
+        if self.visible_to(principal):
+            return f"该申请人已有在办的同一事项办件 {self.existing.number}，请勿重复受理"
+        return str(self)
 
 
 class TransitionRefused(CaseError):
@@ -205,23 +223,43 @@ def open_case(
     )
     personal.store_id_number(case, applicant.id_number)
     personal.store_phone(case, applicant.phone)
+    try:
+        case_id = _insert_case(case, matter, applicant, agent, role, today, workflow)
+    except DuplicateCase as refused:
+        _audit_duplicate_lookup(agent, matter, refused.existing)
+        raise
+    return Case.get_by_id(case_id)
+
+
+def _audit_duplicate_lookup(agent: User, matter: CompiledMatter, existing: Case) -> None:
+    """Record that opening found the applicant's case in progress (each such lookup is audited:
+    it tells the agent something about a citizen, whatever their scope)."""
+    with _write_transaction():
+        audit_step(agent, existing.number, f"重复受理核查：申请人已有在办的 {matter.code} 办件，未新建",
+                   action="read")
+
+
+def _insert_case(case: Case, matter: CompiledMatter, applicant: Applicant, agent: User, role: str,
+                 today: datetime.date, workflow: Workflow) -> int:
+    """Insert the case, its number and its first event, unless the applicant has the matter in
+    progress (DuplicateCase); returns the new id."""
     with _write_transaction():
         # Checked inside the write lock, so two posts of one form cannot both pass.
         _lock_applicant(matter.code, applicant.id_number)
         existing = open_case_of(matter.code, applicant.id_number, workflow)
         if existing is not None:
-            raise DuplicateCase(f"该申请人已有在办的同一事项办件 {existing.number}，请勿重复受理", existing)
+            raise DuplicateCase(existing)
         case_id = Case.insert(case.__data__).execute()
         number = case_number(case_id, today)
         Case.update(number=number).where(Case.id == case_id).execute()
         CaseEvent.insert(
-            case=case_id, at=now, day=today, actor=agent, role=role, transition=OPEN_TRANSITION,
+            case=case_id, at=case.created_at, day=today, actor=agent, role=role, transition=OPEN_TRANSITION,
             from_status=None, to_status=workflow.initial, note="", due_on=case.due_on,
             lock_version=0,
         ).execute()
         # In the same transaction: if the audit row cannot be written, no case is opened.
         audit_step(agent, number, f"受理 {matter.code} {number}", action="create")
-    return Case.get_by_id(case_id)
+    return case_id
 
 
 def _lock_applicant(matter_code: str, id_number: str | None) -> None:
