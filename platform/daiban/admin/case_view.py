@@ -50,7 +50,7 @@ from daiban.models import (
     User,
 )
 from daiban.publishing import compiled, version_in_force
-from daiban.supervision import ratings
+from daiban.supervision import alerts, ratings
 from daiban.supervision.models import RATING_INDICATORS, RATING_LEVELS
 from daiban.web.pdf import pdf_response
 
@@ -170,7 +170,9 @@ class CaseView(RoleGuard, BaseView):
         month_start = today.replace(day=1)
         consultations = (Consultation.select().where((Consultation.agent == me)
                                                      & (Consultation.at >= month_start)).count())
-        return self.render("admin/cases/workbench.html", mine=mine, by_state=by_state,
+        deferred = alerts.deferred_materials(today, ref.supervision, ref.calendar, ref.workflow,
+                                             current_principal())
+        return self.render("admin/cases/workbench.html", mine=mine, by_state=by_state, deferred=deferred,
                            consultations=consultations,
                            names=matter_names({c.matter_code for c in open_cases}),
                            due_soon=due_soon, late=late, incoming=incoming,

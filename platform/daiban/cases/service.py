@@ -376,20 +376,54 @@ def transition(
                 raise TransitionRefused(f"“{t.label}”须写明办理结果（{choices}）")
             changes.update(result_on=today, result_decision=result.decision,
                            result_number=result.stored_number())
-        if workflow.is_final(t.to):
-            changes["closed_on"] = today
-        updated = (Case.update(**changes)
-                   .where((Case.id == current.id) & (Case.lock_version == expected_lock_version))
-                   .execute())
-        if updated != 1:  # changed between our read and our write (PostgreSQL, read committed)
-            raise CaseConflict(_conflict_message(Case.get_by_id(current.id), workflow))
-        CaseEvent.insert(
-            case=current.id, at=changes["updated_at"], day=today, actor=user, role=role,
-            transition=t.id, from_status=current.status, to_status=t.to, note=note,
-            due_on=changes.get("due_on", current.due_on), lock_version=expected_lock_version + 1,
-        ).execute()
+        _write_step(current, t, changes, user, role, note, today, workflow)
         summary = f"{current.number}：{t.label}（{workflow.label(current.status)} → {workflow.label(t.to)}）"
         audit_step(user, current.number, summary + (f"：{note}" if note else ""))
+    return Case.get_by_id(case.id)
+
+
+def _write_step(current: Case, t: Transition, changes: dict, user: User, role: str, note: str,
+                today: datetime.date, workflow: Workflow) -> None:
+    """Write the case's new state (only over the version read) and its event."""
+    if workflow.is_final(t.to):
+        changes["closed_on"] = today
+    updated = (Case.update(**changes)
+               .where((Case.id == current.id) & (Case.lock_version == current.lock_version))
+               .execute())
+    if updated != 1:  # changed between our read and our write (PostgreSQL, read committed)
+        raise CaseConflict(_conflict_message(Case.get_by_id(current.id), workflow))
+    CaseEvent.insert(
+        case=current.id, at=changes["updated_at"], day=today, actor=user, role=role,
+        transition=t.id, from_status=current.status, to_status=t.to, note=note,
+        due_on=changes.get("due_on", current.due_on), lock_version=current.lock_version + 1,
+    ).execute()
+
+
+SYSTEM = "system"  # the role and audit actor of a step the platform makes by itself
+
+
+def system_step(case: Case, transition_id: str, note: str, today: datetime.date, calendar: WorkCalendar,
+                *, workflow: Workflow) -> Case | None:
+    """Make a transition the platform makes by itself (the alerts run: a deferred material past its
+    promised date sends the case back to 补正), if the case is in a state the transition leaves;
+    None otherwise. The event names the case's first agent (who answers for it, 首问负责) in the
+    role `system`; the audit row's actor is `system`."""
+    from daiban import audit  # audit imports the models; the cases layer builds on both
+
+    t = workflow.transition(transition_id)
+    if t is None:
+        return None
+    with _write_transaction():
+        current = Case.get_or_none(Case.id == case.id)
+        if current is None or current.status not in t.from_states or today < current.accepted_on:
+            return None
+        changes = {"status": t.to, "lock_version": current.lock_version + 1,
+                   "updated_at": datetime.datetime.now()}
+        changes.update(_clock_changes(current, t, today, calendar))
+        _write_step(current, t, changes, current.first_agent, SYSTEM, note, today, workflow)
+        audit.record("update", SYSTEM, roles=SYSTEM, object_type="case", object_id=current.number,
+                     summary=f"{current.number}：{t.label}（{workflow.label(current.status)} → "
+                             f"{workflow.label(t.to)}）：{note}")
     return Case.get_by_id(case.id)
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import peewee
 
 from daiban import audit
-from daiban.cases.service import CaseError, _write_transaction
+from daiban.cases.service import SYSTEM, CaseError, _write_transaction
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.settings import SupervisionSettings
 from daiban.db import database
@@ -99,7 +99,8 @@ def next_visit(case: Case) -> int | None:
             .order_by(Rating.visit.desc(), Rating.id.desc()).first())
     if last is None:
         return 1
-    served = CaseEvent.select().where((CaseEvent.case == case.id) & (CaseEvent.at > last.rated_at)).exists()
+    served = CaseEvent.select().where((CaseEvent.case == case.id) & (CaseEvent.at > last.rated_at)
+                                      & (CaseEvent.role != SYSTEM)).exists()  # a person served
     return last.visit + 1 if served else None
 
 
