@@ -91,9 +91,12 @@ def test_a_proxy_case_from_the_village_to_the_department_and_back(db_url, db, se
     page.get_by_role("button", name="生成代办服务委托书").click()
     page.get_by_role("button", name="登记已签署").click()
     step(page, "材料收齐")
-    step(page, "报送")
+    # 报送 is one action: the relay form, after a confirmation; no second 报送 button beside it.
+    assert page.locator("form.transition-form").get_by_role("button", name="报送", exact=True).count() == 0
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("form[action$='/relay/up']").get_by_role("button", name="报送").click()
+    assert "已报送，等待对方接收" in page.content()
     assert Case.get().status == "submitted"
-    page.locator("form[action$='/relay/up']").get_by_role("button", name="转出").click()
     screenshot(page, "walk-02-relayed-to-township")
     sign_out(page)
 
@@ -105,6 +108,7 @@ def test_a_proxy_case_from_the_village_to_the_department_and_back(db_url, db, se
     legs = page.locator("table.relay-legs")
     legs.get_by_role("button", name="接收", exact=True).click()
     page.locator("table.relay-legs").get_by_role("button", name="办结", exact=True).click()
+    page.once("dialog", lambda dialog: dialog.accept())
     page.locator("form[action$='/relay/departments']").get_by_role("button", name="报送").click()
     screenshot(page, "walk-03-to-department")
     sign_out(page)

@@ -200,16 +200,39 @@ def test_the_liaison_records_the_result_and_the_first_agent_sees_it(site):
     assert "归还材料并归档" in page  # the first agent's next step
 
 
+def collected(client, case):
+    """Through the screens: accept the case, take every needed material, 材料收齐."""
+    from daiban.models import CaseMaterial
+
+    client.post(f"/admin/cases/{case.id}/act", data={"transition": "accept",
+                                                      "lock_version": Case.get().lock_version})
+    client.post(f"/admin/cases/{case.id}/materials/build")
+    for row in list(CaseMaterial.select().where(CaseMaterial.case == case.id)):
+        if not row.verified_by_department and not row.optional:
+            client.post(f"/admin/cases/{case.id}/materials/{row.id}/receive",
+                        data={"originals": row.originals_required, "copies": row.copies_required})
+    client.post(f"/admin/cases/{case.id}/act", data={"transition": "collect_materials",
+                                                      "lock_version": Case.get().lock_version})
+    assert Case.get().status == "materials_collected"
+
+
 def test_relay_up_to_the_township_which_sees_it_in_its_queue(site):
     from daiban.models import Handoff
 
     village = signed_in(site, "village")
     open_elderly_case(village)
     case = Case.get()
+    collected(village, case)
     page = village.get(f"/admin/cases/{case.id}/").get_data(as_text=True)
-    assert "逐级上报到" in page and "音德尔镇便民服务中心" in page and "报送责任单位" in page
+    assert "报送上一级服务中心" in page and "音德尔镇便民服务中心" in page and "报送责任单位" in page
+    # 报送 is one action, the relay form with a confirmation; no second 报送 button beside it.
+    assert page.count('data-confirm="确认报送到') == 2
+    assert 'name="transition" value="submit"' not in page
     township_center = ServiceCenter.get(ServiceCenter.code == "yinde-er-center")
-    village.post(f"/admin/cases/{case.id}/relay/up", data={"center": township_center.id, "note": "请协调"})
+    page = village.post(f"/admin/cases/{case.id}/relay/up", data={
+        "center": township_center.id, "note": "请协调", "lock_version": Case.get().lock_version},
+        follow_redirects=True).get_data(as_text=True)
+    assert "已报送，等待对方接收" in page and Case.get().status == "submitted"
     leg = Handoff.get()
     assert (leg.to_center.code, leg.status) == ("yinde-er-center", "sent")
     township = signed_in(site, "township")
@@ -218,6 +241,25 @@ def test_relay_up_to_the_township_which_sees_it_in_its_queue(site):
     assert Handoff.get_by_id(leg.id).status == "received"
     # Only the receiving side may act on a leg.
     assert village.post(f"/admin/cases/{case.id}/relay/{leg.id}/finish").status_code == 403
+
+
+def test_a_fresh_proxy_case_is_not_sent_to_a_department_from_the_relay_form(site):
+    from daiban.models import Department, Handoff
+
+    village = signed_in(site, "village")
+    open_elderly_case(village, mode="proxy", applicant_type="agent", agent_name="其其格",
+                      agent_id_number="15222319800101003X")
+    case = Case.get()
+    civil = Department.get(Department.code == "banner-civil-affairs-bureau")
+    for target, data in (("departments", {"department": civil.id}),
+                         ("up", {"center": ServiceCenter.get(ServiceCenter.code == "yinde-er-center").id})):
+        page = village.post(f"/admin/cases/{case.id}/relay/{target}", data=data,
+                            follow_redirects=True).get_data(as_text=True)
+        assert "当前为“已建档”，还不能报送" in page and "代办件须先签订代办服务委托书" in page
+    assert Handoff.select().count() == 0 and Case.get().status == "consultation"
+    create_user("liaison", "吴联络员", PASSWORD, ["department_liaison"], department=civil)
+    queue = signed_in(site, "liaison").get("/admin/cases/queue/").get_data(as_text=True)
+    assert case.number not in queue
 
 
 def test_a_form_posted_twice_opens_one_case(site):
@@ -229,12 +271,27 @@ def test_a_form_posted_twice_opens_one_case(site):
     assert "Traceback" not in page
 
 
+def test_an_agent_outside_the_scope_learns_only_where_to_ask_and_the_lookup_is_audited(site):
+    from daiban.models import AuditLog
+
+    open_elderly_case(signed_in(site, "village"))  # 红星村; "other" sits at 河西村, outside its scope
+    case = Case.get()
+    page = open_elderly_case(signed_in(site, "other")).get_data(as_text=True)
+    assert "该申请人已有在办的同一事项，请勿重复受理" in page
+    assert case.center.name in page
+    assert case.number not in page and f"/admin/cases/{case.id}/" not in page
+    assert Case.select().count() == 1
+    lookup = AuditLog.get((AuditLog.action == "read") & (AuditLog.object_type == "case"))
+    assert (lookup.actor, lookup.object_id) == ("other", case.number)
+
+
 def test_a_department_sees_the_legs_sent_to_it_in_its_queue(site):
     from daiban.models import Department
 
     village = signed_in(site, "village")
     open_elderly_case(village)
     case = Case.get()
+    collected(village, case)
     civil = Department.get(Department.code == "banner-civil-affairs-bureau")
     village.post(f"/admin/cases/{case.id}/relay/departments", data={"department": civil.id})
     create_user("liaison", "吴联络员", PASSWORD, ["department_liaison"], department=civil)

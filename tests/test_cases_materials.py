@@ -304,32 +304,53 @@ def test_received_or_deferred_everything_completes_the_checklist(world):
     for material_id, counts in (("id_card", (1, 2)), ("bank_card", (0, 1))):
         receive(row(case, material_id), *counts, agent(world), today=OPENED)
     defer(row(case, "hukou_book"), agent(world), None, OPENED, CALENDAR)
-    assert not checklist_complete(case)
+    assert not checklist_complete(case, OPENED)
     defer(row(case, "disability_certificate"), agent(world), None, OPENED, CALENDAR)
-    assert checklist_complete(case)  # the photo is optional; the income check is the department's
+    assert checklist_complete(case, OPENED)  # the photo is optional; the income check is the department's
+    promised = row(case, "hukou_book").promised_on
+    assert not checklist_complete(case, promised + datetime.timedelta(days=1))  # a promise broken
 
 
 # --- the gate in the workflow --------------------------------------------------------------------
 
-def test_a_case_is_submitted_only_with_its_checklist_complete(world):
-    case = support_case(world)
-    case = drive_to(world, case, "materials_collected")
-    with pytest.raises(TransitionRefused, match=rf"办件 {case.number} 还不能“报送”：尚未生成材料清单"):
-        act(world, case, "submit", "village_agent", D(2026, 9, 22))
-    build_checklist(case, SUPPORT, OPENED)
+def test_materials_are_collected_only_with_the_checklist_complete(world):
+    case = drive_to(world, support_case(world), "commission_accepted")
+    with pytest.raises(TransitionRefused, match=rf"办件 {case.number} 还不能“材料收齐”：尚未生成材料清单"):
+        act(world, case, "collect_materials", "village_agent", D(2026, 9, 22))
+    build_checklist(case, SUPPORT, OPENED)  # every item 待收取
+    with pytest.raises(TransitionRefused) as refused:
+        act(world, case, "collect_materials", "village_agent", D(2026, 9, 22))
+    assert str(refused.value) == (
+        f"办件 {case.number} 还不能“材料收齐”：材料未收齐：残疾人证（待收取）、居民身份证（待收取）、"
+        f"户口簿（待收取）、银行卡（待收取）；可容缺的材料可先登记容缺受理")
+    assert [e.transition for e in history(case)][-1] == "accept"  # nothing written
     receive(row(case, "id_card"), 1, 0, agent(world), today=OPENED)
     with pytest.raises(TransitionRefused) as refused:
-        act(world, case, "submit", "village_agent", D(2026, 9, 22))
-    assert str(refused.value) == (
-        f"办件 {case.number} 还不能“报送”：材料未收齐：残疾人证（待收取）、居民身份证（份数不足）、"
-        f"户口簿（待收取）、银行卡（待收取）；可容缺的材料可先登记容缺受理")
-    assert [e.transition for e in history(case)][-1] == "collect_materials"  # nothing written
+        act(world, case, "collect_materials", "village_agent", D(2026, 9, 22))
+    assert "居民身份证（份数不足）" in str(refused.value)
     receive(row(case, "id_card"), 0, 2, agent(world), today=OPENED)
     receive(row(case, "bank_card"), 0, 1, agent(world), today=OPENED)
     for material_id in ("disability_certificate", "hukou_book"):
         defer(row(case, material_id), agent(world), None, OPENED, CALENDAR)
+    case = act(world, case, "collect_materials", "village_agent", D(2026, 9, 22))
+    assert case.status == "materials_collected"
     case = act(world, case, "submit", "village_agent", D(2026, 9, 22))  # an assist case: no commission
     assert case.status == "submitted"
+
+
+def test_a_broken_deferral_promise_stops_the_case_going_on(world):
+    case = drive_to(world, support_case(world), "commission_accepted")
+    build_checklist(case, SUPPORT, OPENED)
+    receive(row(case, "id_card"), 1, 2, agent(world), today=OPENED)
+    receive(row(case, "bank_card"), 0, 1, agent(world), today=OPENED)
+    receive(row(case, "disability_certificate"), 1, 1, agent(world), today=OPENED)
+    deferred = defer(row(case, "hukou_book"), agent(world), None, OPENED, CALENDAR)
+    late = deferred.promised_on + datetime.timedelta(days=1)
+    broken = rf"容缺材料逾期未补交：户口簿（承诺 {deferred.promised_on} 前补交）"
+    with pytest.raises(TransitionRefused, match=broken):
+        act(world, case, "collect_materials", "village_agent", late)
+    supply(row(case, "hukou_book"), agent(world), late)
+    assert act(world, case, "collect_materials", "village_agent", late).status == "materials_collected"
 
 
 # --- history, locking, ended cases ---------------------------------------------------------------

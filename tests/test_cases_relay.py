@@ -1,21 +1,22 @@
 """Relay (接力办): up the levels, to departments in parallel, and the case waiting for all."""
 
+import datetime
+
 import pytest
 
 import test_cases_service as base
+from daiban.cases import relay
 from daiban.cases.relay import (
     RelayRefused,
     finish,
     higher_centers,
     incoming,
     receive,
-    send_to_departments,
-    send_up,
     waiting_departments,
 )
-from daiban.cases.service import Result, TransitionRefused
-from daiban.models import Department, ServiceCenter, User
-from test_cases_service import DRIVEN, act, drive_to, new_case
+from daiban.cases.service import CaseConflict, Result, TransitionRefused
+from daiban.models import AuditLog, Case, CaseEvent, Department, Handoff, ServiceCenter, User
+from test_cases_service import CALENDAR, DRIVEN, WORKFLOW, act, drive_to, new_case
 
 world = base.world
 
@@ -24,8 +25,23 @@ def center(code):
     return ServiceCenter.get(ServiceCenter.code == code)
 
 
+def send_up(case, to, user, note="", **kwargs):
+    kwargs.setdefault("today", DRIVEN)
+    return relay.send_up(case, to, user, note, workflow=WORKFLOW, calendar=CALENDAR, **kwargs)
+
+
+def send_to_departments(case, departments, user, note="", **kwargs):
+    kwargs.setdefault("today", DRIVEN)
+    return relay.send_to_departments(case, departments, user, note, workflow=WORKFLOW, calendar=CALENDAR,
+                                     **kwargs)
+
+
+def civil():
+    return Department.get(Department.code == "banner-civil-affairs-bureau")
+
+
 def test_a_village_case_goes_up_to_its_own_township_or_the_banner(world):
-    case = new_case(world)  # received at 河西村 (新林镇)
+    case = drive_to(world, new_case(world), "materials_collected")  # received at 河西村 (新林镇)
     agent = world.users["village_agent"]
     higher = {c.code for c in higher_centers(center("xinlin-hexi-station"))}
     assert higher == {"xinlin-center", "banner-center"}
@@ -63,7 +79,7 @@ def test_parallel_routing_waits_for_every_department(world):
 
 
 def test_a_leg_is_received_once(world):
-    case = new_case(world)
+    case = drive_to(world, new_case(world), "materials_collected")
     leg = send_up(case, center("xinlin-center"), world.users["village_agent"])
     receive(leg, world.users["township_agent"])
     with pytest.raises(RelayRefused, match="已被.*接收"):
@@ -84,3 +100,75 @@ def test_a_result_number_longer_than_its_column_is_refused(world):
         act(world, case, "record_result", "department_liaison", DRIVEN, result=Result("approved", "号" * 101))
     case = act(world, case, "record_result", "department_liaison", DRIVEN, result=Result("approved", " 民1 "))
     assert case.result_number == "民1"
+
+
+# --- a leg out of the center is the 报送 step, behind the same guards -----------------------------
+
+def test_a_fresh_proxy_case_reaches_no_department_and_no_higher_level(world):
+    case = new_case(world, ready=False)  # 代办, just opened: not accepted, no commission, no checklist
+    agent = world.users["village_agent"]
+    for send in (lambda: send_to_departments(case, [civil()], agent),
+                 lambda: send_up(case, center("xinlin-center"), agent)):
+        with pytest.raises(RelayRefused) as refused:
+            send()
+        assert "当前为“已建档”，还不能报送" in str(refused.value)
+        assert "代办件须先签订代办服务委托书" in str(refused.value)
+    assert Handoff.select().count() == 0 and incoming(world.users["department_liaison"]) == []
+    assert Case.get_by_id(case.id).status == "consultation"
+
+
+def test_an_accepted_proxy_case_without_a_signed_commission_goes_nowhere(world):
+    from daiban.cases import materials
+
+    case = new_case(world, ready=False)
+    for row in materials.build_checklist(case, base.CATALOG.matters[case.matter_code], base.OPENED):
+        if materials.blocks(row):
+            materials.receive(row, row.originals_required, row.copies_required,
+                              world.users["village_agent"], today=base.OPENED)
+    case = drive_to(world, case, "materials_collected")
+    with pytest.raises(TransitionRefused, match="代办件须先签订代办服务委托书"):
+        send_to_departments(case, [civil()], world.users["village_agent"])
+    assert Handoff.select().count() == 0
+    assert Case.get_by_id(case.id).status == "materials_collected"
+
+
+def test_sending_to_departments_is_the_submit_step_in_one_transaction(world):
+    case = drive_to(world, new_case(world), "materials_collected")
+    [leg] = send_to_departments(case, [civil()], world.users["village_agent"], "请办理")
+    case = Case.get_by_id(case.id)
+    assert case.status == "submitted" and leg.to_department.code == "banner-civil-affairs-bureau"
+    [event] = CaseEvent.select().where((CaseEvent.case == case.id) & (CaseEvent.transition == "submit"))
+    assert event.note == "请办理"
+    assert [h.id for h in incoming(world.users["department_liaison"])] == [leg.id]
+    summaries = [a.summary for a in AuditLog.select().where(AuditLog.object_type.in_(("case", "handoff")))]
+    assert any("报送（材料已收齐 → 已报送）" in s for s in summaries)
+    assert any("并联报送扎赉特旗民政局" in s for s in summaries)
+
+
+def test_a_stale_page_sends_nothing(world):
+    case = drive_to(world, new_case(world), "materials_collected")
+    stale = case.lock_version - 1
+    with pytest.raises(CaseConflict):
+        send_to_departments(case, [civil()], world.users["village_agent"], expected_lock_version=stale)
+    assert Handoff.select().count() == 0
+
+
+def test_a_submitted_case_is_passed_on_only_while_the_commission_is_in_force(world):
+    case = drive_to(world, new_case(world), "materials_collected")
+    leg = send_up(case, center("xinlin-center"), world.users["village_agent"])
+    township = world.users["township_agent"]
+    receive(leg, township)
+    finish(leg, township)
+    later = base.OPENED + datetime.timedelta(days=200)  # the 90-day commission has expired
+    with pytest.raises(RelayRefused, match="已于 .* 到期，请签订续办委托书"):
+        send_to_departments(case, [civil()], township, today=later)
+    [sent] = send_to_departments(case, [civil()], township)
+    assert Case.get_by_id(case.id).status == "submitted" and sent.to_department_id == civil().id
+
+
+def test_the_resubmit_after_correction_goes_with_its_leg(world):
+    case = drive_to(world, new_case(world), "returned_for_correction")
+    send_to_departments(case, [civil()], world.users["village_agent"])
+    assert Case.get_by_id(case.id).status == "submitted"
+    steps = [e.transition for e in CaseEvent.select().where(CaseEvent.case == case.id)]
+    assert steps[-1] == "resubmit"

@@ -625,10 +625,17 @@ def test_a_second_case_for_the_same_applicant_and_matter_is_refused_until_the_fi
     from daiban.cases.service import DuplicateCase
 
     first = new_case(world, ready=False)
-    with pytest.raises(DuplicateCase, match=f"该申请人已有在办的同一事项办件 {first.number}") as refused:
+    with pytest.raises(DuplicateCase) as refused:
         new_case(world, ready=False, values=elderly_values(id_number=ID_NUMBER))  # upper case: same person
+    # The plain message names no case, only where to ask; the number only for someone in scope.
+    assert str(refused.value) == ("该申请人已有在办的同一事项，请勿重复受理；如需了解办理情况，"
+                                  "请联系河西村便民服务站")
+    assert first.number not in str(refused.value)
     assert refused.value.existing.id == first.id
     assert Case.select().count() == 1
+    lookups = list(AuditLog.select().where((AuditLog.action == "read") & (AuditLog.object_type == "case")))
+    assert [(a.actor, a.object_id) for a in lookups] == [("village_agent", first.number)]
+    assert "重复受理核查" in lookups[0].summary
     act(world, first, "terminate", "village_agent", DRIVEN, note="申请人撤回")
     again = new_case(world, ready=False, values=elderly_values())
     assert again.id != first.id and Case.select().count() == 2

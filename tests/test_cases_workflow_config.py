@@ -112,6 +112,30 @@ def test_the_shipped_workflow_is_valid_and_compiled():
     assert workflow.role_label("department_liaison") == roles["department_liaison"].name
 
 
+def test_every_guard_word_of_the_schema_has_a_registry_entry_and_the_shipped_steps_name_theirs():
+    from daiban.cases.guards import GUARDS
+    from daiban.catalog.schemas import load_schema
+
+    schema, _ = load_schema("workflow")
+    words = schema["$defs"]["transition"]["properties"]["guards"]["items"]["enum"]
+    assert set(words) == set(GUARDS)
+    workflow = load_catalog(CONFIG, include_matters=False).catalog.workflow
+    assert {t.id: t.guards for t in workflow.transitions if t.guards} == {
+        "collect_materials": ("materials_complete",),
+        "submit": ("materials_complete", "commission_in_force"),
+        "resubmit": ("materials_complete", "commission_in_force"),
+        "record_result": ("departments_decided",),
+    }
+
+
+def test_an_unknown_guard_word_fails_when_the_config_is_loaded(config_dir):
+    doc = small_workflow()
+    doc["transitions"][0]["guards"] = ["materials_completed"]
+    write_workflow(config_dir, doc)
+    problem = only_error(config_dir)
+    assert "是不是 “materials_complete”" in problem.message and problem.line > 0
+
+
 def test_the_compiled_workflow_is_frozen():
     workflow = load_catalog(CONFIG, include_matters=False).catalog.workflow
     with pytest.raises(dataclasses.FrozenInstanceError):

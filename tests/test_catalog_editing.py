@@ -152,3 +152,26 @@ def test_a_draft_too_long_for_its_list_columns_is_saved_or_refused_clearly(db):
     assert draft.document["name"] == "长" * 300  # the document keeps what was typed
     saved = save_draft(draft, dict(long, name="短" * 500), MAKER)
     assert saved.name == "短" * 200 and saved.document["name"] == "短" * 500
+
+
+@pytest.mark.parametrize("code, message", [
+    ("T" * 100_000, "事项编码不能超过 40 个字符（现有 100000 个）"),
+    ("T" * 41, "事项编码不能超过 40 个字符"),
+    ("test-0009", "格式不对"),
+    ("TEST 0009", "格式不对"),
+    ("TEST-0009\n", "格式不对"),
+    ("", "请填写事项编码"),
+])
+def test_a_draft_code_is_checked_against_the_schema_when_the_draft_is_started(db, code, message):
+    from daiban.models import MatterDraft
+
+    with pytest.raises(EditingRefused, match=message):
+        start_draft(code, MAKER, matter_doc(code=code))
+    assert MatterDraft.select().count() == 0
+    assert AuditLog.select().where(AuditLog.object_type == "matter_draft").count() == 0
+
+
+def test_a_new_draft_whose_document_names_another_code_is_refused(db):
+    with pytest.raises(EditingRefused, match="与 TEST-0009 不一致"):
+        start_draft("TEST-0009", MAKER, matter_doc(code="TEST-0010"))
+    assert start_draft("TEST-0009", MAKER, matter_doc(code="TEST-0009")).code == "TEST-0009"

@@ -23,6 +23,8 @@ from daiban.supervision.alerts import (
     assess,
     candidate_cases,
     compute_notifications,
+    deferred_materials,
+    deferred_reminders,
     queue_counts,
     queue_summary,
     queues,
@@ -103,6 +105,18 @@ def to_department(case: Case, day: D) -> Case:
     return case
 
 
+def to_health(case: Case, username: str) -> list:
+    """The case collected by `username` and sent to 卫健委 (the 报送 step) on the day it was opened."""
+    agent, day = user(username), case.accepted_on
+    for row in materials.build_checklist(case, ELDERLY, day, actor=agent):
+        if materials.blocks(row):
+            materials.receive(row, row.originals_required, row.copies_required, agent, today=day)
+    for name in ("accept", "collect_materials"):
+        case = step(case, name, username, day)
+    return relay.send_to_departments(case, [Department.get(Department.code == "banner-health-commission")],
+                                     agent, workflow=WORKFLOW, calendar=CALENDAR, today=day)
+
+
 def numbers(alerts) -> set[str]:
     return {a.case.number for a in alerts}
 
@@ -151,8 +165,7 @@ def by_assessing_each(username: str, day: D):
 def test_queues_follow_each_scope(site):
     ours = new_case("village")
     theirs = new_case("other")
-    leg = relay.send_to_departments(theirs, [Department.get(Department.code == "banner-health-commission")],
-                                    user("other"))[0]
+    leg = to_health(theirs, "other")[0]
     finished = step(new_case("village"), "terminate", "village", OPENED, note="申请人撤回")
     later = new_case("village", opened=D(2026, 10, 8))  # due in ten working days: not yet alerted
     assert finished.status == "terminated" and later.due_on > D(2026, 10, 12)
@@ -218,8 +231,7 @@ def test_each_level_reaches_whom_it_names_and_a_second_run_sends_nothing(site):
 
 def test_the_department_word_reaches_liaisons_of_open_legs(site):
     case = new_case("other")
-    relay.send_to_departments(case, [Department.get(Department.code == "banner-health-commission")],
-                              user("other"))
+    to_health(case, "other")
     settings = SupervisionSettings(escalations=(Escalation(1, "一级督办", 1, ("department",)),))
     assert run(D(2026, 10, 8), settings).overdue == 2
     assert [n.level for n in inbox("health")] == [1] and inbox("civil") == []
@@ -379,3 +391,92 @@ def test_the_summary_counts_every_case_and_lists_the_most_urgent(site):
     assert summary.overdue_count == len(full.overdue) == 2
     assert [a.case.id for a in summary.queues.overdue] == [early.id]  # the most overdue only
     assert summary.levels == {1: 0, 2: 2} and soon.due_on > day and later.id != early.id
+
+
+
+# --- deferred materials (容缺) ----------------------------------------------------------------------
+
+def deferred_in_department(day: D = OPENED):
+    """A case at 民政局 with its deferrable material deferred on `day` (promised 5 working days on)."""
+    case = new_case("village", day)
+    agent = user("village")
+    rows = materials.build_checklist(case, ELDERLY, day, actor=agent)
+    deferrable = next(r for r in rows if r.deferrable_unit)
+    deferred = materials.defer(deferrable, agent, None, day, CALENDAR)
+    for row in materials.checklist(case):
+        if materials.blocks(row):
+            materials.receive(row, row.originals_required, row.copies_required, agent, today=day)
+    for name, who in (("accept", "village"), ("collect_materials", "village"), ("submit", "village"),
+                      ("receive", "civil")):
+        case = step(case, name, who, day)
+    return Case.get_by_id(case.id), deferred
+
+
+def test_deferred_materials_due_and_overdue_are_listed_per_scope(site):
+    case, deferred = deferred_in_department()
+    assert deferred.promised_on == D(2026, 9, 22)  # 5 working days after 16 Sept (Sunday 20th works)
+    assert deferred_materials(OPENED, SETTINGS, CALENDAR, WORKFLOW) == []  # not near yet
+    [due] = deferred_materials(D(2026, 9, 21), SETTINGS, CALENDAR, WORKFLOW, principal("village"))
+    assert (due.material.id, due.days_left, due.is_overdue) == (deferred.id, 1, False)
+    assert deferred_materials(D(2026, 9, 21), SETTINGS, CALENDAR, WORKFLOW, principal("other")) == []
+    [late] = deferred_materials(D(2026, 9, 24), SETTINGS, CALENDAR, WORKFLOW, principal("village"))
+    assert (late.is_overdue, late.overdue_days, late.level) == (True, 2, 1)  # 一级督办
+    [later] = deferred_materials(D(2026, 9, 30), SETTINGS, CALENDAR, WORKFLOW)
+    assert (later.overdue_days, later.level) == (5, 2)  # 中秋 25 Sept not counted: 二级督办
+    materials.supply(materials.checklist(case)[[r.id for r in materials.checklist(case)].index(deferred.id)],
+                     user("village"), D(2026, 9, 30))
+    assert deferred_materials(D(2026, 9, 30), SETTINGS, CALENDAR, WORKFLOW) == []
+
+
+def test_the_alerts_run_reminds_escalates_and_returns_the_case_to_correction_once(site):
+    case, deferred = deferred_in_department()
+    run = deferred_reminders(D(2026, 9, 21), SETTINGS, CALENDAR, WORKFLOW)
+    assert run.deferred == 1 and run.returned == 0
+    [reminder] = inbox("village")
+    assert reminder.title == f"容缺补交提醒：办件 {case.number} 的“{deferred.name}”还有 1 个工作日到期"
+    assert Case.get_by_id(case.id).status == "in_department"
+    # Past the promise: 一级督办 to the center and the township, and the case goes back to 补正.
+    run = deferred_reminders(D(2026, 9, 24), SETTINGS, CALENDAR, WORKFLOW)
+    assert run.returned == 1 and run.deferred >= 2
+    titles = [n.title for n in inbox("village")]
+    assert f"一级督办：办件 {case.number} 容缺材料“{deferred.name}”逾期 2 个工作日未补交" in titles
+    assert any("容缺材料" in n.title for n in inbox("township")) and inbox("bureau") == []
+    returned = Case.get_by_id(case.id)
+    assert returned.status == "returned_for_correction" and returned.clock_stopped_on == D(2026, 9, 24)
+    from daiban.cases.service import history
+    from daiban.models import AuditLog
+
+    last = history(returned)[-1]
+    assert (last.transition, last.role) == ("return_for_correction", "system")
+    assert last.actor_id == user("village").id  # the first agent answers for it (首问负责)
+    assert f"容缺材料逾期未补交：{deferred.name}（承诺 2026-09-22 前补交）" == last.note
+    by_system = AuditLog.select().where((AuditLog.actor == "system") & (AuditLog.object_id == case.number))
+    assert by_system.count() == 1
+    # A second run the same day adds nothing and returns nothing again.
+    again = deferred_reminders(D(2026, 9, 24), SETTINGS, CALENDAR, WORKFLOW)
+    assert (again.deferred, again.returned) == (0, 0)
+    # Resubmitting is refused until the material is supplied.
+    from daiban.cases.service import TransitionRefused
+
+    with pytest.raises(TransitionRefused, match="容缺材料逾期未补交"):
+        step(returned, "resubmit", "village", D(2026, 9, 24))
+
+
+def test_the_workbench_shows_deferred_materials_due_and_overdue(site):
+    case, deferred = deferred_in_department(D.today() - datetime.timedelta(days=30))
+    client = signed_in(site, "village")
+    page = client.get("/admin/cases/").get_data(as_text=True)
+    assert "容缺待补交" in page and '<div class="h3 mb-0 deferred-count">1</div>' in page
+    table = page.split('class="table table-sm deferred-materials"')[1].split("</table>")[0]
+    assert case.number in table and deferred.name in table and "已逾期" in table
+    other = signed_in(site, "other").get("/admin/cases/").get_data(as_text=True)
+    assert '<div class="h3 mb-0 deferred-count">0</div>' in other
+
+
+def test_the_command_follows_up_deferred_materials(site, db_url):
+    case, _ = deferred_in_department()
+    result = CliRunner().invoke(main, ["--database", db_url, "alerts", "run", "--today", "2026-09-24",
+                                       "--config", str(CONFIG)])
+    assert result.exit_code == 0, result.output
+    assert "容缺逾期退回补正 1 件" in result.output
+    assert Case.get_by_id(case.id).status == "returned_for_correction"

@@ -57,11 +57,43 @@ def test_a_good_rating_is_kept_once_per_visit(people):
     assert Rectification.select().count() == 0
     with pytest.raises(RatingRefused, match="第 1 次服务已评价"):
         record_rating(case, Given(4), "follow_up_call", agent, D(2026, 9, 23), SETTINGS, CALENDAR, visit=1)
-    second = record_rating(case, Given(4), "follow_up_call", agent, D(2026, 9, 23), SETTINGS, CALENDAR)
-    assert second.visit == 2
     with pytest.raises(ImmutableRecordError):
         rating.comment = "改过"
         rating.save()
+    assert AuditLog.select().where(AuditLog.object_type == "rating").count() == 1
+
+
+SERVED = D(2026, 9, 23)
+
+
+def served(case, agent, step="accept", day=SERVED):
+    """A new service step on the case (受理委托, …): what begins a new visit."""
+    from daiban.cases.service import transition
+
+    return transition(case, step, agent, "申请人撤回", case.lock_version, day, CALENDAR,
+                      workflow=CATALOG.workflow)
+
+
+def test_one_visit_one_rating_a_good_one_cannot_be_stacked_on_a_bad_one(people):
+    agent, _ = people
+    case = a_case(agent)
+    bad = record_rating(case, Given(1, comment="态度差"), "follow_up_call", agent, D(2026, 9, 22),
+                        SETTINGS, CALENDAR)
+    for visit in (None, 2):  # "the next visit" without any service since: refused either way
+        with pytest.raises(RatingRefused, match="第 1 次服务已评价.*有新的办理环节后才能再次评价|现在只能"):
+            record_rating(case, Given(5), "on_site", agent, D(2026, 9, 22), SETTINGS, CALENDAR, visit=visit)
+    with pytest.raises(RatingRefused, match="第 1 次服务已评价"):
+        issue_link(case, agent, D(2026, 9, 22), SETTINGS)
+    assert [(r.visit, r.level) for r in Rating.select().order_by(Rating.id)] == [(1, 1)]
+    assert Rectification.get().rating_id == bad.id
+    case = served(case, agent)
+    second = record_rating(case, Given(5), "on_site", agent, D(2026, 9, 23), SETTINGS, CALENDAR)
+    assert second.visit == 2
+    with pytest.raises(RatingRefused, match="第 2 次服务已评价"):
+        record_rating(case, Given(5), "on_site", agent, D(2026, 9, 23), SETTINGS, CALENDAR)
+    with pytest.raises(RatingRefused, match="现在只能评价第 2 次服务|第 3 次"):
+        record_rating(served(case, agent, "terminate"), Given(5), "on_site", agent, SERVED, SETTINGS,
+                      CALENDAR, visit=7)
     assert AuditLog.select().where(AuditLog.object_type == "rating").count() == 2
 
 

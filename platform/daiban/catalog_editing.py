@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from dataclasses import dataclass
 
 from daiban import audit
 from daiban.catalog.loader import Catalog, check_matter_source
 from daiban.catalog.problems import Problem
+from daiban.catalog.schemas import load_schema
 from daiban.catalog.sources import Source, parse_text
 from daiban.db import database
 from daiban.models import OPEN_DRAFT_STATUSES, MatterDraft, MatterVersion
@@ -62,9 +64,26 @@ def _listed(document: dict, name: str) -> dict:
             "responsible_unit": unit[:MatterDraft.responsible_unit.max_length]}
 
 
+def check_code(code: str) -> None:
+    """Refuse a matter code the matter schema would refuse (its pattern and length), before it is
+    looked up or stored: the code names the draft, so it is checked when the draft is started."""
+    schema, _ = load_schema("matter")
+    rule = schema["properties"]["code"]
+    longest = min(rule.get("maxLength", MatterDraft.code.max_length), MatterDraft.code.max_length)
+    if not isinstance(code, str) or not code:
+        raise EditingRefused("请填写事项编码")
+    if len(code) > longest:
+        raise EditingRefused(f"事项编码不能超过 {longest} 个字符（现有 {len(code)} 个）")
+    if not re.fullmatch(rule["pattern"].removeprefix("^").removesuffix("$"), code):
+        raise EditingRefused(f"事项编码“{code}”格式不对：应以大写字母开头，由大写字母和数字组成，"
+                             f"可用“-”分段，如 YLFW-0001")
+
+
 @database.atomic()  # the change and its audit row are kept together or not at all
 def start_draft(code: str, actor: Actor, document: dict | None = None) -> MatterDraft:
-    """Open (or return the already open) draft of a matter, starting from its latest version."""
+    """Open (or return the already open) draft of a matter, starting from its latest version; a
+    code the schema refuses (pattern, length) is refused first."""
+    check_code(code)
     existing = open_draft(code)
     if existing is not None:
         return existing
@@ -75,8 +94,8 @@ def start_draft(code: str, actor: Actor, document: dict | None = None) -> Matter
         document = latest.document
     elif latest is not None:
         raise EditingRefused(f"事项编码 {code} 已存在，请编辑该事项而不是新建")
-    if len(code) > MatterDraft.code.max_length:
-        raise EditingRefused(f"事项编码不能超过 {MatterDraft.code.max_length} 个字符")
+    if str(document.get("code", code)) != code:
+        raise EditingRefused(f"草稿内容的事项编码“{document.get('code')}”与 {code} 不一致")
     draft = MatterDraft.create(
         code=code, **_listed(document, code),
         base_version=latest.version if latest else None,

@@ -594,7 +594,12 @@ def alerts() -> None:
 @click.pass_context
 def alerts_run(ctx, today: str | None, config_dir: Path) -> None:
     """Queue the day's alerts in the outbox and deliver them in the app; a second run sends nothing twice."""
-    from daiban.supervision.alerts import candidate_cases, compute_notifications, rectification_reminders
+    from daiban.supervision.alerts import (
+        candidate_cases,
+        compute_notifications,
+        deferred_reminders,
+        rectification_reminders,
+    )
     from daiban.supervision.outbox import InAppSender, deliver_pending
     from daiban.web import load_reference
 
@@ -610,12 +615,13 @@ def alerts_run(ctx, today: str | None, config_dir: Path) -> None:
         run = compute_notifications(day, ref.supervision, ref.calendar, ref.workflow, cases=cases,
                                     progress=lambda _case: bar.update(1))
     rectification_reminders(day, ref.supervision, ref.calendar, run)
+    deferred_reminders(day, ref.supervision, ref.calendar, ref.workflow, run)
     delivery = deliver_pending([InAppSender()])
     failed = f"，发送失败 {delivery.failed} 条" if delivery.failed else ""
     click.echo(f"{day} 时限预警：检查办件 {len(cases)} 件，新增消息 {run.total} 条"
                f"（临期提醒 {run.due_soon} 条，超期督办 {run.overdue} 条，"
-               f"差评整改提醒 {run.rectifications} 条），"
-               f"已送达 {delivery.sent} 条{failed}。")
+               f"差评整改提醒 {run.rectifications} 条，容缺补交提醒 {run.deferred} 条），"
+               f"容缺逾期退回补正 {run.returned} 件，已送达 {delivery.sent} 条{failed}。")
 
 
 @main.group()

@@ -149,7 +149,8 @@ def create_demo_activity(reference, matters: dict, today, days: int = 180, cases
             if goal == "in_department":  # the liaison's queue: a leg waiting at the department
                 unit = Department.get_or_none(Department.code == matter.responsible_unit)
                 if unit is not None:
-                    relay.send_to_departments(case, [unit], agent, "请办理")
+                    relay.send_to_departments(case, [unit], agent, "请办理", workflow=workflow,
+                                              calendar=calendar, today=day)
                 continue
             day = later(day, step_days)
             result = Result(rng.choice(["approved"] * 9 + ["refused"]), f"演示〔{day.year}〕{n:03d}号")

@@ -4,10 +4,17 @@ Flask-Admin's peewee backend reaches records by several doors: list and count (`
 details/edit/delete by id (`get_one`), bulk actions (`action_delete`), ajax lookups
 (`_create_ajax_loader`), inline edits (`ajax_update`) and export. Each is overridden here to go
 through `daiban.access.scoped`, so a record outside the user's scope is simply not found.
+
+An edit is saved only over the record its form was made from (optimistic concurrency without a
+version column): the edit form carries a hidden digest of the record's stored values, and the
+save compares it with the row as it is inside the write transaction; another administrator's
+save in between is refused with "已被他人修改", never silently overwritten.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 
 import peewee
@@ -21,13 +28,16 @@ from flask_admin.model.fields import AjaxSelectField
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from playhouse.shortcuts import model_to_dict
+from wtforms import HiddenField
 
 from daiban import audit
 from daiban.access import scoped
-from daiban.db import MAX_ID, database, parse_id
+from daiban.db import MAX_ID, database, is_postgres, parse_id
 from daiban.models import model_label
 
 AUDIT_FAILED = "保存失败：审计记录未能写入，本次修改没有保存，请稍后重试"
+EDIT_CONFLICT = "该记录已被他人修改，您的修改没有保存：请重新打开该记录，核对后再修改"
+VERSION_FIELD = "row_version"  # the edit form's hidden digest of the record it was made from
 
 log = logging.getLogger(__name__)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -109,6 +119,10 @@ class RoleGuard:
         abort(403)
 
 
+class EditConflict(Exception):
+    """The record changed since its edit form was made."""
+
+
 class ScopedModelView(RoleGuard, ModelView):
     """A model view whose every entry point honours roles and data scope."""
 
@@ -123,6 +137,9 @@ class ScopedModelView(RoleGuard, ModelView):
     # Tables that grow without bound must sort and filter on indexed columns only
     # (a test checks); small reference tables (departments, matter versions) may not.
     grows = True
+    # Columns that change by themselves (sign-ins, lockouts), left out of the edit digest.
+    concurrency_ignored: tuple[str, ...] = ("failed_logins", "locked_until", "last_login_at",
+                                            "session_version")
 
     # ---- permissions --------------------------------------------------------------------
     @property
@@ -241,16 +258,55 @@ class ScopedModelView(RoleGuard, ModelView):
             return False
         return record
 
+    # ---- optimistic concurrency -----------------------------------------------------------
+    def row_version(self, record) -> str:
+        """A digest of the record's stored values (without the columns that change by themselves)."""
+        values = {k: v for k, v in model_to_dict(record, recurse=False).items()
+                  if k not in self.concurrency_ignored}
+        text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def get_edit_form(self):
+        """The edit form, with the hidden digest of the record it is made from."""
+        form_class = super().get_edit_form()
+        return type(form_class.__name__, (form_class,), {VERSION_FIELD: HiddenField()})
+
+    def edit_form(self, obj=None):
+        """The edit form; a fresh one carries the record's digest, a posted one the digest it was
+        made from."""
+        form = super().edit_form(obj)
+        field = form._fields.get(VERSION_FIELD)
+        if field is not None and obj is not None and not field.data:
+            field.data = self.row_version(obj)
+        return form
+
+    def _refuse_if_changed(self, form, model) -> None:
+        """Inside the write transaction: refuse when the row is no longer what the form was made from."""
+        field = form._fields.get(VERSION_FIELD)
+        if field is None or not field.data:
+            return
+        pk = getattr(self.model, self._primary_key)
+        query = self.model.select().where(pk == model.id)
+        if is_postgres(database):
+            query = query.for_update()
+        stored = query.first()
+        if stored is None or self.row_version(stored) != field.data:
+            raise EditConflict
+
     def update_model(self, form, model):
         """Update (only records in scope reach here) and audit, with before and after, in one
-        transaction."""
+        transaction; refused when another save came in since the form was made."""
         before = model_to_dict(model, recurse=False)
         try:
-            with database.atomic():
+            with database.atomic(**({} if is_postgres(database) else {"lock_type": "IMMEDIATE"})):
+                self._refuse_if_changed(form, model)
                 ok = super().update_model(form, model)
                 if ok:
                     self._audit("update", model, before=before,
                                 after=model_to_dict(model, recurse=False))
+        except EditConflict:
+            flash(EDIT_CONFLICT, "error")
+            return False
         except (peewee.DatabaseError, OSError):
             current_app.logger.exception("audited update of %s failed", self.model.__name__)
             flash(AUDIT_FAILED, "error")

@@ -22,6 +22,7 @@ from daiban.cases.history import case_history
 from daiban.cases.search import audit_search, parse_search
 from daiban.cases.service import (
     RESULT_DECISIONS,
+    SUBMITTING,
     Actor,
     Applicant,
     CaseError,
@@ -47,7 +48,7 @@ from daiban.models import (
     User,
 )
 from daiban.publishing import compiled, version_in_force
-from daiban.supervision import ratings
+from daiban.supervision import alerts, ratings
 from daiban.supervision.models import RATING_INDICATORS, RATING_LEVELS
 from daiban.web.pdf import pdf_response
 
@@ -171,8 +172,10 @@ class CaseView(RoleGuard, BaseView):
         consultations = (Consultation.select().where((Consultation.agent == me)
                                                      & (Consultation.at >= month_start)).count())
         found, search = self._found(ref.workflow)
+        deferred = alerts.deferred_materials(today, ref.supervision, ref.calendar, ref.workflow,
+                                             current_principal())
         return self.render("admin/cases/workbench.html", mine=mine, by_state=by_state,
-                           consultations=consultations, found=found, search=search,
+                           consultations=consultations, found=found, search=search, deferred=deferred,
                            statuses=[(s.id, s.label) for s in ref.workflow.states],
                            finished_choices=FINISHED_CHOICES, args=request.values,
                            names=matter_names({c.matter_code for c in open_cases}
@@ -278,10 +281,16 @@ class CaseView(RoleGuard, BaseView):
         actor = Actor.from_principal(current_principal())
         legs = relay.legs(case)
         events = history(case)  # the history table and the slips read the same events
+        higher = relay.higher_centers(ServiceCenter.get_by_id(relay.current_center_id(case)))
+        departments = self._departments_of(case)
+        steps = available_transitions(case, actor, ref.workflow)
+        if (current_principal().can("handoff", "create") and (higher or departments)
+                and not any(h.status != "done" for h in legs)):
+            steps = [t for t in steps if t.id not in SUBMITTING]  # 报送 is the relay form: one action
         return self.render(
             "admin/cases/details.html", case=case, workflow=ref.workflow, events=events,
             steps=case_history(case, ref.workflow), application=case_application(case),
-            transitions=available_transitions(case, actor, ref.workflow), modes=MODE_LABELS,
+            transitions=steps, modes=MODE_LABELS,
             channels=CHANNEL_LABELS, late=overdue(case, today),
             days_left=working_days_left(case, today, ref.calendar),
             id_number=personal.masked_id_number(case), phone=personal.masked_phone(case),
@@ -292,8 +301,7 @@ class CaseView(RoleGuard, BaseView):
             legs=legs, me=current_user.user, people=display_names(h.sent_by for h in legs),
             can_relay=current_principal().can("handoff", "create"),
             can_take=current_principal().can("handoff", "edit"),
-            higher=relay.higher_centers(ServiceCenter.get_by_id(relay.current_center_id(case))),
-            departments=self._departments_of(case),
+            higher=higher, departments=departments,
             commissions=commission.commissions(case),
             can_material=current_principal().can("material", "edit"),
             can_commission=current_principal().can("commission", "create"),
@@ -546,23 +554,29 @@ class CaseView(RoleGuard, BaseView):
 
     @expose("/<int:case_id>/relay/<target>", methods=("POST",))
     def relay_send(self, case_id: int, target: str):
-        """Hand the case up a level, or to its departments in parallel."""
+        """报送: hand the case up a level, or to its departments in parallel; from a state the
+        submitting transition leaves, this makes that transition too, with the same guards."""
         case = self._case(case_id)
         self._need("handoff", "create")
+        ref = self._ref()
         user = current_user.user
+        sent = request.form.get("lock_version")
+        expected = _count(sent) if sent not in (None, "") else None
+        options = dict(workflow=ref.workflow, calendar=ref.calendar, today=datetime.date.today(),
+                       expected_lock_version=expected)
         try:
             if target == "up":
                 to = ServiceCenter.get_or_none(ServiceCenter.id == _count(request.form.get("center")))
                 if to is None:
                     raise relay.RelayRefused("请选择接收的服务中心")
-                relay.send_up(case, to, user, request.form.get("note", ""))
+                relay.send_up(case, to, user, request.form.get("note", ""), **options)
             elif target == "departments":
                 ids = [_count(v) for v in request.form.getlist("department")]
                 departments = list(Department.select().where(Department.id.in_(ids)))
-                relay.send_to_departments(case, departments, user, request.form.get("note", ""))
+                relay.send_to_departments(case, departments, user, request.form.get("note", ""), **options)
             else:
                 abort(404)
-            flash("已转出，等待对方接收", "success")
+            flash("已报送，等待对方接收", "success")
         except CaseError as exc:
             flash(str(exc), "error")
         return redirect(self.get_url(".details", case_id=case_id))

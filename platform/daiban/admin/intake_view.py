@@ -217,9 +217,12 @@ def open_from_form(view, code: str):
                          state.channel or "window", user, user.center, today, ref.calendar,
                          workflow=ref.workflow, applicant=applicant_from(matter, state.intake.values))
     except DuplicateCase as exc:  # a second post of the form, or the applicant already has one
-        state.add(applicant_path(matter), str(exc))
-        return render_form(view, matter, state, checked=True, existing=exc.existing,
-                           notice=f"{exc}。本次没有建档，您填写的内容都保留着。")
+        principal = current_principal()
+        message = exc.message_for(principal)  # the case's number and link only within the scope
+        state.add(applicant_path(matter), message)
+        return render_form(view, matter, state, checked=True,
+                           existing=exc.existing if exc.visible_to(principal) else None,
+                           notice=f"{message}。本次没有建档，您填写的内容都保留着。")
     except CaseError as exc:
         return render_form(view, matter, state, checked=True,
                            notice=f"未能建档：{exc}。您填写的内容都保留着。")

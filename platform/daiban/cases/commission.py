@@ -10,7 +10,8 @@ principle implies), for how long, and who signed it.
 - A renewal continues a signed commission: it starts the day after the one it renews ends (or on
   the day it is signed, if that one has already ended).
 - Terminating ends every commission of the case at once and records the termination.
-- `in_force(case, today)` is what `cases.service` asks before a proxy case is submitted.
+- `in_force(case, today)` is what the guard `commission_in_force` (`cases.guards`) asks before
+  a proxy case is submitted or relayed.
 
 The content is fixed when drafted and the signing dates when signed: the database refuses to
 change them. `document_text` gives the printed document's words.
@@ -22,12 +23,14 @@ import datetime
 import json
 
 from daiban.cases import applicant, personal
+from daiban.cases.guards import MANDATES as MANDATES
+from daiban.cases.guards import commission_in_force, latest_signed
+from daiban.cases.guards import in_force as in_force
 from daiban.cases.materials import acting_user, refuse_if_closed
 from daiban.cases.service import Actor, CaseConflict, CaseError, _write_transaction, audit_step
 from daiban.catalog.model import Matter as CompiledMatter
 from daiban.models import COMMISSION_KINDS, Case, Commission, Department, User
 
-MANDATES = ("commission", "renewal")  # the kinds that give the agent a mandate
 MAX_VALID_DAYS = 365
 DEFAULT_PROHIBITIONS = (
     "不替委托人作出决定：是否申请、申请什么、是否接受办理结果，由委托人本人决定（代办不包办）",
@@ -109,39 +112,10 @@ def commissions(case: Case) -> list[Commission]:
     return list(Commission.select().where(Commission.case == case.id).order_by(Commission.id))
 
 
-def in_force(case: Case, today: datetime.date) -> Commission | None:
-    """The signed commission or renewal that is valid on `today`, if any."""
-    return (Commission.select()
-            .where((Commission.case == case.id) & (Commission.kind.in_(MANDATES))
-                   & (Commission.status == "signed") & (Commission.valid_from <= today)
-                   & (Commission.valid_until >= today))
-            .order_by(Commission.valid_until.desc(), Commission.id.desc())
-            .first())
-
-
-def _latest_signed(case_id: int) -> Commission | None:
-    return (Commission.select()
-            .where((Commission.case == case_id) & (Commission.kind.in_(MANDATES))
-                   & (Commission.status.in_(("signed", "terminated"))))
-            .order_by(Commission.signed_on.desc(), Commission.id.desc())
-            .first())
-
-
 def submission_problem(case: Case, today: datetime.date) -> str | None:
-    """Why a proxy case may not be submitted for lack of a commission, in Chinese, or None."""
-    if case.mode != "proxy" or in_force(case, today) is not None:
-        return None
-    latest = _latest_signed(case.id)
-    if latest is None:
-        drafted = Commission.select().where((Commission.case == case.id) & (Commission.status == "drafted"))
-        if drafted.exists():
-            return "代办服务委托书尚未签署"
-        return "代办件须先签订代办服务委托书"
-    if latest.status == "terminated":
-        return f"委托已于 {latest.terminated_on} 终止，须重新签订代办服务委托书"
-    if latest.valid_from > today:
-        return f"{latest.kind_label}自 {latest.valid_from} 起生效"
-    return f"{latest.kind_label}已于 {latest.valid_until} 到期，请签订续办委托书"
+    """Why a proxy case may not be submitted for lack of a commission, in Chinese, or None (the
+    guard `commission_in_force` of `cases.guards`)."""
+    return commission_in_force(case, today)
 
 
 # --- changing ----------------------------------------------------------------------------------
@@ -228,7 +202,7 @@ def renew(commission: Commission, valid_days: int, actor: Actor | User, today: d
         if current.kind not in MANDATES or current.status != "signed":
             raise CommissionRefused(f"只能续办已签署的委托书（这份{current.kind_label}"
                                     f"{current.status_label}）")
-        latest = _latest_signed(case.id)
+        latest = latest_signed(case.id)
         if latest.id != current.id:
             raise CommissionRefused(f"请在最近一次签署的{latest.kind_label}（{latest.signed_on}）上续办")
         _void_drafts(case.id)

@@ -9,8 +9,9 @@
   supply it, by default the end of its deferrable limit counted in working days; later supplied.
 - A material the notice could not decide is received, deferred, or ruled out with a note.
 
-The checklist is complete when nothing needed is still missing; `cases.service` refuses to
-submit a case before that. Rows change only here, by UPDATEs guarded by their `lock_version`,
+The checklist is complete when nothing needed is still missing and no deferred material is past
+its promised date: the guard `materials_complete` (`cases.guards`, where the readers live) that
+材料收齐 and 报送 ask. Rows change only here, by UPDATEs guarded by their `lock_version`,
 and every change leaves an immutable `CaseMaterialEvent`.
 """
 
@@ -23,6 +24,13 @@ from dataclasses import dataclass
 import peewee
 
 from daiban.cases import personal
+from daiban.cases.guards import BUILD as BUILD
+from daiban.cases.guards import SETTLED as SETTLED
+from daiban.cases.guards import blocks as blocks
+from daiban.cases.guards import checklist as checklist
+from daiban.cases.guards import checklist_built as checklist_built
+from daiban.cases.guards import materials_complete
+from daiban.cases.guards import missing as missing
 from daiban.cases.service import Actor, CaseConflict, CaseError, _write_transaction, audit_step
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.model import Matter as CompiledMatter
@@ -30,12 +38,11 @@ from daiban.catalog.model import TimeLimit
 from daiban.intake.notice import DEPENDS, NEEDED, limit_label, one_time_notice
 from daiban.models import Case, CaseMaterial, CaseMaterialEvent, User
 
-BUILD, RECEIVE, DEFER, SUPPLY, NOT_NEEDED, UPLOAD = (
-    "material:build", "material:receive", "material:defer", "material:supply", "material:not_needed",
+RECEIVE, DEFER, SUPPLY, NOT_NEEDED, UPLOAD = (
+    "material:receive", "material:defer", "material:supply", "material:not_needed",
     "material:upload")
 ACTION_LABELS = {BUILD: "生成材料清单", RECEIVE: "收取材料", DEFER: "容缺受理", SUPPLY: "补交材料",
                  NOT_NEEDED: "核实不需要", UPLOAD: "上传扫描件"}
-SETTLED = ("received", "deferred", "supplied", "not_needed", "verified")  # nothing more is needed now
 
 
 class MaterialRefused(CaseError):
@@ -169,34 +176,10 @@ def build_checklist(case: Case, matter: CompiledMatter, today: datetime.date, *,
 
 # --- reading -----------------------------------------------------------------------------------
 
-def checklist(case: Case) -> list[CaseMaterial]:
-    """The case's checklist in the notice's order."""
-    return list(CaseMaterial.select().where(CaseMaterial.case == case.id)
-                .order_by(CaseMaterial.position, CaseMaterial.id))
-
-
-def checklist_built(case: Case) -> bool:
-    """True once the checklist was made (a matter may need no materials at all)."""
-    return CaseMaterialEvent.select().where(
-        (CaseMaterialEvent.case == case.id) & (CaseMaterialEvent.action == BUILD)).exists()
-
-
-def blocks(row: CaseMaterial) -> bool:
-    """True when the row keeps the checklist from being complete: a needed material (or one the
-    notice could not decide) that is neither received, deferred nor ruled out."""
-    if row.status in SETTLED:
-        return False
-    return row.notice_status == DEPENDS or not row.optional
-
-
-def missing(case: Case) -> list[CaseMaterial]:
-    """The materials still missing before the case can be submitted."""
-    return [row for row in checklist(case) if blocks(row)]
-
-
-def checklist_complete(case: Case) -> bool:
-    """True when the checklist was made and every needed material is received or deferred."""
-    return checklist_built(case) and not missing(case)
+def checklist_complete(case: Case, today: datetime.date | None = None) -> bool:
+    """True when the checklist was made and every needed material is received or deferred (and
+    no deferred one is past its promised date)."""
+    return materials_complete(case, _today(today)) is None
 
 
 def outstanding(case: Case, today: datetime.date | None = None) -> list[Outstanding]:
@@ -214,15 +197,10 @@ def events(case: Case) -> list[CaseMaterialEvent]:
                 .order_by(CaseMaterialEvent.id))
 
 
-def submission_problem(case: Case) -> str | None:
-    """Why the checklist keeps the case from being submitted, in Chinese, or None."""
-    if not checklist_built(case):
-        return "尚未生成材料清单"
-    rows = missing(case)
-    if not rows:
-        return None
-    names = "、".join(f"{r.name}（{r.status_label}）" for r in rows)
-    return f"材料未收齐：{names}；可容缺的材料可先登记容缺受理"
+def submission_problem(case: Case, today: datetime.date | None = None) -> str | None:
+    """Why the checklist keeps the case from going on, in Chinese, or None (the guard
+    `materials_complete` of `cases.guards`)."""
+    return materials_complete(case, _today(today))
 
 
 # --- changing ----------------------------------------------------------------------------------

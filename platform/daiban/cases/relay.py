@@ -3,6 +3,12 @@ decide it, in parallel where the matter names joint units; the case waits for ev
 
 The only writer of `handoff`. The case's own state still moves by the workflow's transitions;
 a relay leg says where the case physically is and who must act next.
+
+**A leg out of the center is the 报送 step.** From a state the submitting transitions (`submit`,
+`resubmit`) leave, sending a case up or to its departments makes that transition in the same
+transaction, with its guards (`cases.guards`: materials complete and, for a proxy case, a signed
+commission in force). A case already submitted may be passed on further only while the same
+guards still hold; a case not yet accepted and collected goes nowhere.
 """
 
 from __future__ import annotations
@@ -10,20 +16,28 @@ from __future__ import annotations
 import datetime
 
 from daiban import audit
-from daiban.cases.service import RESULT_DECISIONS, CaseError, Result
+from daiban.cases import guards
+from daiban.cases.guards import legs as legs
+from daiban.cases.guards import waiting_departments as waiting_departments
+from daiban.cases.service import (
+    RESULT_DECISIONS,
+    SUBMITTING,
+    Actor,
+    CaseError,
+    Result,
+    _write_transaction,
+    transition,
+)
+from daiban.catalog.calendar import WorkCalendar
+from daiban.catalog.workflow import Workflow
 from daiban.db import database
-from daiban.models import Case, Department, Handoff, ServiceCenter, User
+from daiban.models import Case, CaseEvent, Department, Handoff, ServiceCenter, User
 
 UP = {"village": ("township", "banner"), "township": ("banner",), "banner": ()}
 
 
 class RelayRefused(CaseError):
     """A relay step that is not allowed; the message says why."""
-
-
-def legs(case: Case) -> list[Handoff]:
-    """Every relay leg of a case, oldest first."""
-    return list(Handoff.select().where(Handoff.case == case.id).order_by(Handoff.id))
 
 
 def _open_legs(case: Case) -> list[Handoff]:
@@ -48,34 +62,70 @@ def higher_centers(center: ServiceCenter) -> list[ServiceCenter]:
     return sorted(found, key=lambda c: ("village", "township", "banner").index(c.level))
 
 
-def send_up(case: Case, to_center: ServiceCenter, user: User, note: str = "") -> Handoff:
-    """Hand a case to a higher service center (village → township → banner)."""
+def _submit_with_leg(case: Case, user: User, note: str, workflow: Workflow, calendar: WorkCalendar,
+                     today: datetime.date, expected_lock_version: int | None) -> Case:
+    """Inside the leg's transaction: make the 报送 transition the leg stands for, or check that a
+    case submitted earlier still passes its guards; refuse a case that was never submitted."""
+    current = Case.get_by_id(case.id)
+    if workflow.is_final(current.status):
+        raise RelayRefused(f"办件 {current.number} 已{workflow.label(current.status)}，不能再转出")
+    lock = current.lock_version if expected_lock_version is None else expected_lock_version
+    steps = [t for t in (workflow.transition(i) for i in SUBMITTING) if t is not None]
+    step = next((t for t in steps if current.status in t.from_states), None)
+    if step is not None:
+        return transition(current, step.id, Actor.of(user), note, lock, today, calendar,
+                          workflow=workflow)
+    submit = steps[0] if steps else None
+    found = guards.problems(submit, current, today) if submit is not None else []
+    submitted = CaseEvent.select().where((CaseEvent.case == current.id)
+                                         & CaseEvent.transition.in_(SUBMITTING)).exists()
+    if not submitted:
+        allowed = "、".join(f"“{workflow.label(s)}”" for t in steps for s in t.from_states)
+        why = "".join(f"；{p}" for p in found)
+        raise RelayRefused(f"办件 {current.number} 当前为“{workflow.label(current.status)}”，还不能报送"
+                           f"（须先受理委托、收齐材料，在 {allowed} 时报送）{why}")
+    if found:
+        raise RelayRefused(f"办件 {current.number} 还不能转出：" + "；".join(found))
+    return current
+
+
+def send_up(case: Case, to_center: ServiceCenter, user: User, note: str = "", *, workflow: Workflow,
+            calendar: WorkCalendar, today: datetime.date | None = None,
+            expected_lock_version: int | None = None) -> Handoff:
+    """Hand a case to a higher service center (village → township → banner): the 报送 step when
+    the case is ready for it (see the module's note), in one transaction with the leg."""
+    today = today or datetime.date.today()
     current_center = ServiceCenter.get_by_id(current_center_id(case))
     if to_center.id not in {c.id for c in higher_centers(current_center)}:
         raise RelayRefused(f"“{current_center.name}”不能把办件转到“{to_center.name}”：只能逐级上报到"
                            "所属苏木乡镇便民服务中心或旗帮办代办服务中心")
-    if _open_legs(case):
-        raise RelayRefused("办件还有未办结的接力，请等对方处理")
-    with database.atomic():
-        leg = Handoff.create(case=case, group=_next_group(case), from_center=current_center,
+    with _write_transaction():
+        if _open_legs(case):
+            raise RelayRefused("办件还有未办结的接力，请等对方处理")
+        current = _submit_with_leg(case, user, note, workflow, calendar, today, expected_lock_version)
+        leg = Handoff.create(case=current.id, group=_next_group(current), from_center=current_center,
                              to_center=to_center, sent_by=user.username, note=note.strip())
-    _record(user, case, f"转至{to_center.name}")
+        _record(user, current, f"转至{to_center.name}")
     return leg
 
 
-def send_to_departments(case: Case, departments: list[Department], user: User,
-                        note: str = "") -> list[Handoff]:
-    """Hand a case to the departments that decide it, all at once (并联办理)."""
+def send_to_departments(case: Case, departments: list[Department], user: User, note: str = "", *,
+                        workflow: Workflow, calendar: WorkCalendar, today: datetime.date | None = None,
+                        expected_lock_version: int | None = None) -> list[Handoff]:
+    """Hand a case to the departments that decide it, all at once (并联办理): the 报送 step when
+    the case is ready for it (see the module's note), in one transaction with the legs."""
     if not departments:
         raise RelayRefused("请选择至少一个责任单位")
-    if _open_legs(case):
-        raise RelayRefused("办件还有未办结的接力，请等对方处理")
-    group = _next_group(case)
-    current_center = ServiceCenter.get_by_id(current_center_id(case))
-    with database.atomic():
-        sent = [Handoff.create(case=case, group=group, from_center=current_center, to_department=d,
+    today = today or datetime.date.today()
+    with _write_transaction():
+        if _open_legs(case):
+            raise RelayRefused("办件还有未办结的接力，请等对方处理")
+        current = _submit_with_leg(case, user, note, workflow, calendar, today, expected_lock_version)
+        group = _next_group(current)
+        current_center = ServiceCenter.get_by_id(current_center_id(current))
+        sent = [Handoff.create(case=current.id, group=group, from_center=current_center, to_department=d,
                                sent_by=user.username, note=note.strip()) for d in departments]
-    _record(user, case, "并联报送" + "、".join(d.name for d in departments))
+        _record(user, current, "并联报送" + "、".join(d.name for d in departments))
     return sent
 
 
@@ -113,15 +163,6 @@ def finish(leg: Handoff, user: User, result: Result | None = None, note: str = "
                 + (f"：{RESULT_DECISIONS[result.decision]}" if result is not None and
                    leg.to_department_id is not None else ""))
     return Handoff.get_by_id(leg.id)
-
-
-def waiting_departments(case: Case) -> list[Handoff]:
-    """Department legs of the latest group still without a result: the case waits for them."""
-    department_legs = [h for h in legs(case) if h.to_department_id is not None]
-    if not department_legs:
-        return []
-    group = max(h.group for h in department_legs)
-    return [h for h in department_legs if h.group == group and h.status != "done"]
 
 
 def incoming(user: User) -> list[Handoff]:

@@ -11,12 +11,15 @@
   records the day; the `resumes_clock` transition adds the working days in between to the due
   date (行政许可法第四十五条: time of special procedures is not counted).
 - **One case per applicant and matter in progress**: opening a second one (a form posted twice,
-  two agents at once) is refused inside the write transaction with `DuplicateCase`.
+  two agents at once) is refused inside the write transaction with `DuplicateCase`, whose text
+  names only the center to contact (the case's number only for a user whose scope holds it);
+  each such lookup is audited.
 - **First-contact responsibility** (首问负责): `first_agent` is whoever opened the case and never
   changes; the database refuses an UPDATE of it.
-- **Ready to submit.** A case is sent on (`submit`, and `resubmit` after correction) only with
-  its materials checklist complete (`cases.materials`: every needed material received or
-  deferred) and, for a proxy case, a signed commission in force that day (`cases.commission`).
+- **Guards.** What must hold before a step (materials complete before 材料收齐 and 报送, a
+  signed commission in force for a proxy case, every parallel department's decision before the
+  result) is named per transition in the workflow config and checked by `cases.guards`, the one
+  registry that a relay leg (`cases.relay`) consults too.
 
 Every change leaves an immutable `CaseEvent`.
 """
@@ -30,8 +33,8 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from daiban.access import Principal
-from daiban.cases import personal
+from daiban.access import Principal, scoped
+from daiban.cases import guards, personal
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.model import CHANNEL_LABELS
 from daiban.catalog.model import Matter as CompiledMatter
@@ -60,11 +63,27 @@ class OpenRefused(CaseError):
 
 
 class DuplicateCase(OpenRefused):
-    """The applicant already has this matter in progress; `existing` is that case."""
+    """The applicant already has this matter in progress (`existing`). Its text says only that and
+    which center to contact, never the case's number: `message_for(principal)` names the case
+    to someone whose data scope holds it."""
 
-    def __init__(self, message: str, existing: Case):
-        super().__init__(message)
+    def __init__(self, existing: Case):
         self.existing = existing
+        center = ServiceCenter.get_or_none(ServiceCenter.id == existing.center_id)
+        where = f"请联系{center.name}" if center is not None else "请联系受理的服务中心"
+        super().__init__(f"该申请人已有在办的同一事项，请勿重复受理；如需了解办理情况，{where}")
+
+    def visible_to(self, principal: Principal | None) -> bool:
+        """True when the existing case is in the principal's data scope."""
+        if principal is None:
+            return False
+        return scoped(Case.select(Case.id), Case, principal).where(Case.id == self.existing.id).exists()
+
+    def message_for(self, principal: Principal | None) -> str:
+        """The refusal as this user may read it: with the case's number only within their scope."""
+        if self.visible_to(principal):
+            return f"该申请人已有在办的同一事项办件 {self.existing.number}，请勿重复受理"
+        return str(self)
 
 
 class TransitionRefused(CaseError):
@@ -204,23 +223,43 @@ def open_case(
     )
     personal.store_id_number(case, applicant.id_number)
     personal.store_phone(case, applicant.phone)
+    try:
+        case_id = _insert_case(case, matter, applicant, agent, role, today, workflow)
+    except DuplicateCase as refused:
+        _audit_duplicate_lookup(agent, matter, refused.existing)
+        raise
+    return Case.get_by_id(case_id)
+
+
+def _audit_duplicate_lookup(agent: User, matter: CompiledMatter, existing: Case) -> None:
+    """Record that opening found the applicant's case in progress (each such lookup is audited:
+    it tells the agent something about a citizen, whatever their scope)."""
+    with _write_transaction():
+        audit_step(agent, existing.number, f"重复受理核查：申请人已有在办的 {matter.code} 办件，未新建",
+                   action="read")
+
+
+def _insert_case(case: Case, matter: CompiledMatter, applicant: Applicant, agent: User, role: str,
+                 today: datetime.date, workflow: Workflow) -> int:
+    """Insert the case, its number and its first event, unless the applicant has the matter in
+    progress (DuplicateCase); returns the new id."""
     with _write_transaction():
         # Checked inside the write lock, so two posts of one form cannot both pass.
         _lock_applicant(matter.code, applicant.id_number)
         existing = open_case_of(matter.code, applicant.id_number, workflow)
         if existing is not None:
-            raise DuplicateCase(f"该申请人已有在办的同一事项办件 {existing.number}，请勿重复受理", existing)
+            raise DuplicateCase(existing)
         case_id = Case.insert(case.__data__).execute()
         number = case_number(case_id, today)
         Case.update(number=number).where(Case.id == case_id).execute()
         CaseEvent.insert(
-            case=case_id, at=now, day=today, actor=agent, role=role, transition=OPEN_TRANSITION,
+            case=case_id, at=case.created_at, day=today, actor=agent, role=role, transition=OPEN_TRANSITION,
             from_status=None, to_status=workflow.initial, note="", due_on=case.due_on,
             lock_version=0,
         ).execute()
         # In the same transaction: if the audit row cannot be written, no case is opened.
         audit_step(agent, number, f"受理 {matter.code} {number}", action="create")
-    return Case.get_by_id(case_id)
+    return case_id
 
 
 def _lock_applicant(matter_code: str, id_number: str | None) -> None:
@@ -272,26 +311,6 @@ def _refuse_unless_allowed(current: Case, t: Transition | None, transition_id: s
     return role
 
 
-def _refuse_unless_ready(current: Case, t: Transition, today: datetime.date) -> None:
-    """Refuse to send a case on without its materials, or a proxy case without its commission;
-    refuse its result while departments routed in parallel have not all decided."""
-    if t.records_result:
-        from daiban.cases import relay  # it builds on this module
-
-        waiting = relay.waiting_departments(current)
-        if waiting:
-            names = "、".join(h.target_name for h in waiting)
-            raise TransitionRefused(f"办件 {current.number} 还在等待并联办理的部门：{names}")
-    if t.id not in SUBMITTING:
-        return
-    from daiban.cases import commission, materials  # they build on this module
-
-    problems = [p for p in (commission.submission_problem(current, today),
-                            materials.submission_problem(current)) if p]
-    if problems:
-        raise TransitionRefused(f"办件 {current.number} 还不能“{t.label}”：" + "；".join(problems))
-
-
 def _clock_changes(current: Case, t: Transition, today: datetime.date, calendar: WorkCalendar) -> dict:
     changes: dict = {}
     if t.stops_clock and current.clock_stopped_on is None:
@@ -327,9 +346,9 @@ def transition(
     all their roles), if the case is still at `expected_lock_version`; return the case as it now is.
     A transition that records the result needs `result`: the decision and the certificate number.
 
-    Raises TransitionRefused (wrong state, role or missing note; submitting without the materials
-    or, for a proxy case, the commission) or CaseConflict (stale version); either way nothing is
-    written."""
+    Raises TransitionRefused (wrong state, role or missing note; a guard of `cases.guards` that
+    does not hold, such as submitting without the materials or, for a proxy case, the
+    commission) or CaseConflict (stale version); either way nothing is written."""
     if isinstance(actor, User):
         actor = Actor.of(actor)
     note = (note or "").strip()
@@ -344,7 +363,9 @@ def transition(
         t = workflow.transition(transition_id)
         user = User.get_or_none(User.id == actor.user.id)
         role = _refuse_unless_allowed(current, t, transition_id, user, tuple(actor.roles), note, workflow)
-        _refuse_unless_ready(current, t, today)
+        refused = guards.refusal(t, current, today)  # the one registry every path to a step asks
+        if refused:
+            raise TransitionRefused(refused)
 
         changes = {"status": t.to, "lock_version": expected_lock_version + 1,
                    "updated_at": datetime.datetime.now()}
@@ -355,20 +376,54 @@ def transition(
                 raise TransitionRefused(f"“{t.label}”须写明办理结果（{choices}）")
             changes.update(result_on=today, result_decision=result.decision,
                            result_number=result.stored_number())
-        if workflow.is_final(t.to):
-            changes["closed_on"] = today
-        updated = (Case.update(**changes)
-                   .where((Case.id == current.id) & (Case.lock_version == expected_lock_version))
-                   .execute())
-        if updated != 1:  # changed between our read and our write (PostgreSQL, read committed)
-            raise CaseConflict(_conflict_message(Case.get_by_id(current.id), workflow))
-        CaseEvent.insert(
-            case=current.id, at=changes["updated_at"], day=today, actor=user, role=role,
-            transition=t.id, from_status=current.status, to_status=t.to, note=note,
-            due_on=changes.get("due_on", current.due_on), lock_version=expected_lock_version + 1,
-        ).execute()
+        _write_step(current, t, changes, user, role, note, today, workflow)
         summary = f"{current.number}：{t.label}（{workflow.label(current.status)} → {workflow.label(t.to)}）"
         audit_step(user, current.number, summary + (f"：{note}" if note else ""))
+    return Case.get_by_id(case.id)
+
+
+def _write_step(current: Case, t: Transition, changes: dict, user: User, role: str, note: str,
+                today: datetime.date, workflow: Workflow) -> None:
+    """Write the case's new state (only over the version read) and its event."""
+    if workflow.is_final(t.to):
+        changes["closed_on"] = today
+    updated = (Case.update(**changes)
+               .where((Case.id == current.id) & (Case.lock_version == current.lock_version))
+               .execute())
+    if updated != 1:  # changed between our read and our write (PostgreSQL, read committed)
+        raise CaseConflict(_conflict_message(Case.get_by_id(current.id), workflow))
+    CaseEvent.insert(
+        case=current.id, at=changes["updated_at"], day=today, actor=user, role=role,
+        transition=t.id, from_status=current.status, to_status=t.to, note=note,
+        due_on=changes.get("due_on", current.due_on), lock_version=current.lock_version + 1,
+    ).execute()
+
+
+SYSTEM = "system"  # the role and audit actor of a step the platform makes by itself
+
+
+def system_step(case: Case, transition_id: str, note: str, today: datetime.date, calendar: WorkCalendar,
+                *, workflow: Workflow) -> Case | None:
+    """Make a transition the platform makes by itself (the alerts run: a deferred material past its
+    promised date sends the case back to 补正), if the case is in a state the transition leaves;
+    None otherwise. The event names the case's first agent (who answers for it, 首问负责) in the
+    role `system`; the audit row's actor is `system`."""
+    from daiban import audit  # audit imports the models; the cases layer builds on both
+
+    t = workflow.transition(transition_id)
+    if t is None:
+        return None
+    with _write_transaction():
+        current = Case.get_or_none(Case.id == case.id)
+        if current is None or current.status not in t.from_states or today < current.accepted_on:
+            return None
+        changes = {"status": t.to, "lock_version": current.lock_version + 1,
+                   "updated_at": datetime.datetime.now()}
+        changes.update(_clock_changes(current, t, today, calendar))
+        _write_step(current, t, changes, current.first_agent, SYSTEM, note, today, workflow)
+        audit.record("update", SYSTEM, roles=SYSTEM, object_type="case", object_id=current.number,
+                     summary=f"{current.number}：{t.label}（{workflow.label(current.status)} → "
+                             f"{workflow.label(t.to)}）：{note}")
     return Case.get_by_id(case.id)
 
 

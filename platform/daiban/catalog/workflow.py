@@ -4,7 +4,8 @@ A case moves between states only by transitions listed in the config. Each trans
 from which states it may be taken, where it leads, which roles (ids from `config/roles/`) may
 take it, and what it does besides changing the state: stop the clock (行政许可法第四十五条:
 hearings, testing, expert review and 补正 are not counted), resume it, record the date the
-result came, demand a note, or issue a slip (受理单, 中止单 …).
+result came, demand a note, or issue a slip (受理单, 中止单 …); and which guards must hold
+before it is taken (`guards`, interpreted by `daiban.cases.guards`).
 
 Pure: no Flask, no peewee. `daiban.cases.service` interprets this object; the checks that
 make it safe to interpret (known states and roles, every state reachable, a consistent clock)
@@ -46,6 +47,7 @@ class Transition:
     records_result: bool = False
     requires_note: bool = False
     document: str | None = None  # the slip it issues (cases.documents), e.g. "suspension_slip"
+    guards: tuple[str, ...] = ()  # what must hold first (cases.guards.GUARDS), e.g. "materials_complete"
 
     def allowed_role(self, role_ids: Iterable[str]) -> str | None:
         """The first of `role_ids` that may make this transition, or None."""
@@ -123,7 +125,7 @@ def compile_workflow(doc: dict, role_names: Mapping[str, str] | None = None) -> 
                 roles=tuple(t["roles"]), description=t.get("description"),
                 stops_clock=t["stops_clock"], resumes_clock=t["resumes_clock"],
                 records_result=t["records_result"], requires_note=t["requires_note"],
-                document=t.get("document"),
+                document=t.get("document"), guards=tuple(t.get("guards", ())),
             )
             for t in doc["transitions"]
         ),

@@ -5,6 +5,11 @@ The clock is the case service's (`overdue`, `working_days_left`); this module on
 database first narrows the cases by due date, so the per-case clock check runs on few rows.
 Messages go to the outbox under keys that name the case, the level and the due date: computing
 again sends nothing twice, while a due date moved by a clock stop alerts afresh.
+
+Deferred materials (容缺) are followed up the same way: a promise due soon or today reminds the
+first agent; a promise broken climbs the 督办 ladder by the working days past it, and the case
+goes back to 补正 (the workflow's `return_for_correction`, made by the platform) where that step
+can be taken, as the 受理单 tells the applicant.
 """
 
 from __future__ import annotations
@@ -14,15 +19,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from daiban.access import NOTHING, Principal, scoped
-from daiban.cases.service import overdue, working_days_left
+from daiban.cases.service import overdue, system_step, working_days_left
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.settings import Escalation, SupervisionSettings
 from daiban.catalog.workflow import Workflow
-from daiban.models import Case, Handoff, MatterVersion, ServiceCenter, User
+from daiban.models import Case, CaseMaterial, Handoff, MatterVersion, ServiceCenter, User
 from daiban.supervision.counting import late_condition
 from daiban.supervision.models import Rectification
 from daiban.supervision.outbox import enqueue
 
+CORRECTION = "return_for_correction"  # the step a broken deferral promise makes (退回补正)
 BUREAU_ROLE = "bureau"
 LIAISON_ROLE = "department_liaison"
 
@@ -236,11 +242,13 @@ class AlertRun:
     due_soon: int = 0
     overdue: int = 0
     rectifications: int = 0
+    deferred: int = 0  # messages about deferred materials (容缺), due or overdue
+    returned: int = 0  # cases sent back to 补正 for a broken deferral promise (not messages)
 
     @property
     def total(self) -> int:
         """All new messages."""
-        return self.due_soon + self.overdue + self.rectifications
+        return self.due_soon + self.overdue + self.rectifications + self.deferred
 
 
 def _matter_names(codes: set[str]) -> dict[str, str]:
@@ -320,4 +328,99 @@ def rectification_reminders(today: datetime.date, settings: SupervisionSettings,
         run.rectifications += sum(enqueue(key, "rectification_due", user, title, body, case=row.case_id,
                                           channel=channel)
                                   for user in users for channel in channels)
+    return run
+
+
+# --- deferred materials (容缺) ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeferredAlert:
+    """A deferred material not supplied yet whose promised date is near, today or past."""
+
+    material: CaseMaterial
+    case: Case
+    days_left: int  # working days until the promised date (0 on it; negative once past)
+    is_overdue: bool
+    escalation: Escalation | None = None
+
+    @property
+    def overdue_days(self) -> int:
+        """Working days past the promised date (0 when not overdue)."""
+        return max(0, -self.days_left) if self.is_overdue else 0
+
+    @property
+    def level(self) -> int:
+        """The escalation level reached, 0 for none."""
+        return self.escalation.level if self.escalation else 0
+
+
+def deferred_materials(today: datetime.date, settings: SupervisionSettings, calendar: WorkCalendar,
+                       workflow: Workflow, principal: Principal | None = None) -> list[DeferredAlert]:
+    """Deferred materials of unfinished cases (in the principal's scope when one is given) still not
+    supplied and promised by the due-soon horizon: overdue ones first (longest past), then the
+    soonest promise."""
+    horizon = calendar.add_working_days(today, settings.due_soon_working_days).on
+    finals = [s.id for s in workflow.states if workflow.is_final(s.id)]
+    query = (CaseMaterial.select(CaseMaterial, Case).join(Case, on=CaseMaterial.case)
+             .where((CaseMaterial.status == "deferred") & CaseMaterial.promised_on.is_null(False)
+                    & (CaseMaterial.promised_on <= horizon) & Case.status.not_in(finals))
+             .order_by(CaseMaterial.promised_on, CaseMaterial.case, CaseMaterial.position))
+    if principal is not None:
+        query = scoped(query, Case, principal)
+        if principal.scope == "department":
+            query = query.where(_department_condition(principal))
+    found = []
+    for row in query:
+        promised = row.promised_on
+        if promised < today:
+            left = -calendar.working_days_between(promised, today)
+            found.append(DeferredAlert(row, row.case, left, True, settings.escalation(max(0, -left))))
+        else:
+            found.append(DeferredAlert(row, row.case, calendar.working_days_between(today, promised), False))
+    return sorted(found, key=lambda a: (not a.is_overdue, a.days_left, a.case.id, a.material.id))
+
+
+def _deferred_message(alert: DeferredAlert, matter_name: str) -> tuple[str, str, str, str]:
+    """Key, kind, title and body of a deferred material's message."""
+    case, row = alert.case, alert.material
+    if alert.is_overdue:
+        key = f"deferred_overdue:{row.id}:{alert.level}:{row.promised_on}"
+        what = f"容缺材料“{row.name}”逾期 {alert.overdue_days} 个工作日未补交"
+        title = f"{alert.escalation.label}：办件 {case.number} {what}" if alert.escalation else \
+            f"容缺逾期提醒：办件 {case.number} {what}"
+        kind = "overdue"
+    else:
+        key = f"deferred_due:{row.id}:{row.promised_on}"
+        when = "今天到期" if alert.days_left == 0 else f"还有 {alert.days_left} 个工作日到期"
+        title = f"容缺补交提醒：办件 {case.number} 的“{row.name}”{when}"
+        kind = "due_soon"
+    body = (f"事项：{matter_name or case.matter_code}；申请人：{case.applicant_name or '—'}；"
+            f"承诺补交日期：{row.promised_on}。逾期未补交的，办件退回补正。")
+    return key, kind, title, body
+
+
+def deferred_reminders(today: datetime.date, settings: SupervisionSettings, calendar: WorkCalendar,
+                       workflow: Workflow, run: AlertRun | None = None,
+                       channels: Iterable[str] = ("in_app",)) -> AlertRun:
+    """Follow up deferred materials (容缺): remind the first agent of a promise due soon or today;
+    for a promise broken, tell whom the 督办 level names and send the case back to 补正 where the
+    workflow allows it. Each message is queued once per material, level and promised date."""
+    run = run or AlertRun()
+    channels = tuple(channels)
+    alerts = deferred_materials(today, settings, calendar, workflow)
+    names = _matter_names({a.case.matter_code for a in alerts})
+    recipients = _Recipients(workflow)
+    for alert in alerts:
+        words = alert.escalation.notify if alert.escalation else ()
+        key, kind, title, body = _deferred_message(alert, names.get(alert.case.matter_code, ""))
+        users = recipients.of(alert.case, words) if alert.is_overdue else \
+            ([alert.case.first_agent] if alert.case.first_agent.active else [])
+        run.deferred += sum(enqueue(key, kind, user, title, body, case=alert.case, level=alert.level,
+                                    channel=channel) for user in users for channel in channels)
+    late_cases = {a.case.id: a.case for a in alerts if a.is_overdue}
+    for case in late_cases.values():
+        late = [a.material for a in alerts if a.is_overdue and a.case.id == case.id]
+        note = "容缺材料逾期未补交：" + "、".join(f"{m.name}（承诺 {m.promised_on} 前补交）" for m in late)
+        if system_step(case, CORRECTION, note, today, calendar, workflow=workflow) is not None:
+            run.returned += 1
     return run

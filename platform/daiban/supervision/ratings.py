@@ -3,8 +3,11 @@
 - **Levels** 5 非常满意 … 1 非常不满意; 2 and 1 are bad (GB/T 39734-2020). The offline indicators
   服务效率, 服务水平, 服务态度 are rated 1–5 each, optionally.
 - **One rating per case per visit** (一次一评): the database refuses a second one (unique case
-  and visit). The agent records a rating given on site or on the follow-up call; the citizen may
-  also rate through a per-case link or QR code without signing in.
+  and visit). A new visit begins only with a new service step: a workflow step of the case
+  (a `CaseEvent`, such as 报送, 反馈办理结果, 回访评价) made after the last rating. Until then
+  the visit is rated and nothing more is recorded, so a good rating cannot be stacked on a bad
+  one. The agent records a rating given on site or on the follow-up call; the citizen may also
+  rate through a per-case link or QR code without signing in.
 - **The link** carries a random token of 192 bits; only its SHA-256 is stored, so the table
   cannot be used to rebuild links, a token cannot be guessed, and a used or expired link is
   refused.
@@ -24,11 +27,11 @@ from dataclasses import dataclass
 import peewee
 
 from daiban import audit
-from daiban.cases.service import CaseError, _write_transaction
+from daiban.cases.service import SYSTEM, CaseError, _write_transaction
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.settings import SupervisionSettings
 from daiban.db import database
-from daiban.models import Case, User
+from daiban.models import Case, CaseEvent, User
 from daiban.supervision import outbox
 from daiban.supervision.models import (
     BAD_LEVELS,
@@ -88,10 +91,31 @@ def ratings(case: Case) -> list[Rating]:
     return list(Rating.select().where(Rating.case == case.id).order_by(Rating.visit, Rating.id))
 
 
-def next_visit(case: Case) -> int:
-    """The visit a new rating of the case would be for: one after the last rated visit."""
-    last = Rating.select(peewee.fn.MAX(Rating.visit)).where(Rating.case == case.id).scalar()
-    return (last or 0) + 1
+def next_visit(case: Case) -> int | None:
+    """The visit a new rating of the case would be for: 1 before any rating, one after the last
+    rated visit once the case had a service step (a workflow step) after that rating, else None
+    (the current visit is rated: 一次一评)."""
+    last = (Rating.select(Rating.visit, Rating.rated_at).where(Rating.case == case.id)
+            .order_by(Rating.visit.desc(), Rating.id.desc()).first())
+    if last is None:
+        return 1
+    served = CaseEvent.select().where((CaseEvent.case == case.id) & (CaseEvent.at > last.rated_at)
+                                      & (CaseEvent.role != SYSTEM)).exists()  # a person served
+    return last.visit + 1 if served else None
+
+
+def _visit_or_refuse(case: Case, visit: int | None) -> int:
+    """The visit to rate now; refused when it is rated already or is not the current one."""
+    current = next_visit(case)
+    if current is None:
+        last = Rating.select(peewee.fn.MAX(Rating.visit)).where(Rating.case == case.id).scalar()
+        raise RatingRefused(f"办件 {case.number} 的第 {last} 次服务已评价，每次服务只评价一次；"
+                            f"办件有新的办理环节后才能再次评价")
+    if visit is not None and visit != current:
+        if Rating.select().where((Rating.case == case.id) & (Rating.visit == visit)).exists():
+            raise RatingRefused(f"办件 {case.number} 的第 {visit} 次服务已评价，每次服务只评价一次")
+        raise RatingRefused(f"办件 {case.number} 现在只能评价第 {current} 次服务")
+    return current
 
 
 def _insert(case: Case, given: Given, channel: str, visit: int, recorded_by: User | None,
@@ -140,7 +164,8 @@ def record_rating(case: Case, given: Given, channel: str, recorded_by: User, tod
                   settings: SupervisionSettings, calendar: WorkCalendar, *,
                   visit: int | None = None) -> Rating:
     """Record a rating the citizen gave on site, on the follow-up call or on the hotline, for
-    `visit` (None: the next unrated visit); a bad one opens its rectification."""
+    `visit` (None: the current visit); a bad one opens its rectification. Refused when the
+    current visit is rated already (一次一评: see the module's note)."""
     if channel == "link":
         raise RatingRefused("评价链接的评价由群众本人提交")
     _check(given, channel)
@@ -150,7 +175,7 @@ def record_rating(case: Case, given: Given, channel: str, recorded_by: User, tod
             raise RatingRefused("办件不存在")
         if today < current.accepted_on:
             raise RatingRefused(f"评价日期 {today} 早于受理日期 {current.accepted_on}")
-        rating = _insert(current, given, channel, visit or next_visit(current), recorded_by, today,
+        rating = _insert(current, given, channel, _visit_or_refuse(current, visit), recorded_by, today,
                          settings, calendar)
         audit.record("create", recorded_by.username, roles=recorded_by.roles, object_type="rating",
                      object_id=current.number,
@@ -170,7 +195,7 @@ def issue_link(case: Case, created_by: User, today: datetime.date,
     """A new rating link for the case's next unrated visit: the token (shown once, never stored)
     and its record. Earlier unused links of that visit stop working."""
     current = Case.get_by_id(case.id)
-    visit = next_visit(current)
+    visit = _visit_or_refuse(current, None)
     token = secrets.token_urlsafe(24)
     with _write_transaction():
         (RatingLink.update(expires_on=today - datetime.timedelta(days=1))
