@@ -77,13 +77,16 @@ def test_every_step_is_listed_in_order_with_the_persons_name(site):
     village.post(f"/admin/cases/{case.id}/commission/{renewal.id}/sign")
     # Relay: up to the township (received, finished), then to the department with its decision.
     township_center = ServiceCenter.get(ServiceCenter.code == "yinde-er-center")
-    village.post(f"/admin/cases/{case.id}/relay/up", data={"center": township_center.id, "note": "请协调"})
+    act(village, case.id, "collect_materials")
+    village.post(f"/admin/cases/{case.id}/relay/up", data={
+        "center": township_center.id, "note": "请协调", "lock_version": Case.get_by_id(case.id).lock_version})
     leg = Handoff.get()
     township = signed_in(site, "township")
     township.post(f"/admin/cases/{case.id}/relay/{leg.id}/receive")
     township.post(f"/admin/cases/{case.id}/relay/{leg.id}/finish")
     civil = Department.get(Department.code == "banner-civil-affairs-bureau")
-    relay.send_to_departments(Case.get_by_id(case.id), [civil], User.get(User.username == "township"))
+    relay.send_to_departments(Case.get_by_id(case.id), [civil], User.get(User.username == "township"),
+                              workflow=REFERENCE.workflow, calendar=REFERENCE.calendar)
     department_leg = Handoff.select().order_by(Handoff.id.desc()).get()
     liaison = signed_in(site, "liaison")
     liaison.post(f"/admin/cases/{case.id}/relay/{department_leg.id}/finish",
