@@ -280,7 +280,7 @@ class UserView(LiveFilters, CheckedForm, ScopedModelView):
     def _fill_choices(self, form, obj=None):
         roles = current_app.extensions["daiban"].roles
         form.role_ids.choices = [(r.id, r.name) for r in roles.values()]
-        if obj is not None and not form.role_ids.data:
+        if obj is not None and request.method != "POST":  # a post with every role unticked has none
             form.role_ids.data = obj.role_ids
         return form
 
