@@ -385,7 +385,10 @@ class MatterVersionView(ScopedModelView):
     column_details_exclude_list = ("content", "search_initials", "search_pinyin")
     column_formatters = {
         "status": lambda v, c, m, n: "已撤销" if m.status == "withdrawn" else "有效",
+        "published_by": lambda v, c, m, n: person_of(m.published_by),
+        "published_at": _seconds,
     }
+    column_formatters_detail = column_formatters
 
 
 class DayFilter(BasePeeweeFilter):
