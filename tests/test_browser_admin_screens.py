@@ -94,6 +94,15 @@ def test_users_organisation_roles_and_audit_log_read_as_words(server, page):
     assert "admin\t" not in rows and "system_admin" not in rows
     shots(page, "audit-log")
 
+    # Filtered by event and by person, the filter bar names both in words.
+    page.goto(f"{server}/admin/audit_log/?flt0_1=login&flt1_0=admin")
+    bar = page.locator(".filters").inner_text()
+    assert "事件" in bar and "操作人" in bar
+    chosen = page.locator(".filters select[name=flt0_1]")
+    assert chosen.evaluate("s => s.options[s.selectedIndex].text") == "登录成功"
+    assert "新建" not in page.locator("table.model-list tbody").inner_text()
+    shots(page, "audit-log-filtered")
+
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_reviewer_reads_the_change_summary_and_names(server, page):

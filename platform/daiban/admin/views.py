@@ -448,7 +448,7 @@ class AuditLogView(LiveFilters, ScopedModelView):
     read_only = True
     column_list = ("at", "actor", "roles", "ip", "action", "object_type", "object_id", "summary",
                    "outcome")
-    column_labels = {"outcome": "结果"}
+    column_labels = {"outcome": "结果", "action": "事件"}
     column_sortable_list = ("at", "actor", "action")
     column_searchable_list = ("actor", "summary")
     column_filters = (
