@@ -136,3 +136,22 @@ def test_reviewer_reads_the_change_summary_and_names(server, page):
     page.goto(f"{server}/admin/matters/history/{code}/")
     assert "李科长（扎赉特旗帮办代办服务中心）" in page.locator("table.versions").inner_text()
     shots(page, "history")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_editor_refuses_a_draft_with_a_required_element_missing(server, page):
+    code = "SHBX-0001"
+    name = version_in_force(code).name
+    sign_in(page, server, "bureau")
+    page.goto(f"{server}/admin/matters/edit/{code}/")
+    page.fill("input[name='/name']", "")
+    page.click("button[name=action][value=save]")
+    assert "草稿未保存：还有 1 个必填项没有填写" in page.locator(".alert-danger").first.inner_text()
+    beside = page.locator("[data-pointer='/name']")
+    assert "不能为空" in beside.inner_text()
+    problems = page.locator(".problems").inner_text()
+    assert "事项名称：不能为空" in problems and "/name" not in problems and "daiban" not in problems
+    shots(page, "editor-required")
+    from daiban.catalog_editing import open_draft
+
+    assert open_draft(code).name == name  # nothing of the refused save was kept
