@@ -55,6 +55,7 @@ def test_users_organisation_roles_and_audit_log_read_as_words(server, page):
     page.get_by_label("嘎查村代办员").check()
     page.fill("input[name=new_password]", "short")
     page.get_by_role("button", name="保存", exact=True).click()
+    page.locator(".form-group:has(input[name=new_password]) .invalid-feedback").wait_for()
     beside = page.locator(".form-group:has(input[name=new_password])")
     assert "密码至少 10 位" in beside.inner_text()
     assert "请按各项旁的红色提示修改" in page.locator(".alert-danger").inner_text()
@@ -64,6 +65,7 @@ def test_users_organisation_roles_and_audit_log_read_as_words(server, page):
     assert User.get_or_none(User.username == "zhang") is None
     page.fill("input[name=new_password]", "Strong-pass-2026")
     page.get_by_role("button", name="保存", exact=True).click()
+    page.wait_for_url("**/admin/app_user/")
     assert User.get(User.username == "zhang").role_ids == ["village_agent"]
 
     page.goto(f"{server}/admin/app_user/")
@@ -133,6 +135,7 @@ def test_reviewer_reads_the_change_summary_and_names(server, page):
     assert toggle.locator("table.diff").is_visible()
     page.fill("input[name=effective_from]", min(TODAY, datetime.date.today()).isoformat())
     page.get_by_role("button", name="审核通过并发布").click()
+    page.get_by_text(f"已发布 {code}").wait_for()
     page.goto(f"{server}/admin/matters/history/{code}/")
     assert "李科长（扎赉特旗帮办代办服务中心）" in page.locator("table.versions").inner_text()
     shots(page, "history")
@@ -146,6 +149,7 @@ def test_editor_refuses_a_draft_with_a_required_element_missing(server, page):
     page.goto(f"{server}/admin/matters/edit/{code}/")
     page.fill("input[name='/name']", "")
     page.click("button[name=action][value=save]")
+    page.locator(".alert-danger").first.wait_for()
     assert "草稿未保存：还有 1 个必填项没有填写" in page.locator(".alert-danger").first.inner_text()
     beside = page.locator("[data-pointer='/name']")
     assert "不能为空" in beside.inner_text()
