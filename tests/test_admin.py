@@ -1,13 +1,14 @@
 """The admin platform as its users meet it: signing in, Chinese screens, CSRF, deactivation, audit."""
 
 import datetime
+import re
 
 import pytest
 
 from conftest import CONFIG
 from daiban.accounts import REFUSED, authenticate, create_user
 from daiban.catalog.loader import load_catalog
-from daiban.models import Agent, AuditLog, ServiceCenter, User
+from daiban.models import Agent, AuditLog, Department, ServiceCenter, User
 from daiban.orgsync import sync_organisation
 
 PASSWORD = "Test-pass-2026"
@@ -280,3 +281,74 @@ def test_an_edit_saved_meanwhile_by_another_administrator_is_not_overwritten(adm
     again[field] = mine
     first.post(path, data=again)
     assert getattr(record(), field) == mine
+
+
+def test_audit_log_reads_names_seconds_and_events_and_filters_by_user_event_and_day(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "bureau")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    sign_in(client, "admin")
+    old = AuditLog.create(at=datetime.datetime(2026, 1, 5, 9, 30, 15), actor="bureau", roles="bureau",
+                          action="export", object_type="ledger", summary="导出台账")
+    page = client.get("/admin/audit_log/").get_data(as_text=True)
+    assert "王主任（扎赉特旗帮办代办服务中心）" in page and "管理员（扎赉特旗帮办代办服务中心）" in page
+    assert "旗政务服务局" in page and "登录成功" in page and "退出登录" in page
+    assert "2026-01-05 09:30:15" in page and "工作台账" in page
+    assert ">bureau<" not in page and ">system_admin<" not in page and ">ledger<" not in page
+    by_user = client.get("/admin/audit_log/?flt0_0=bureau").get_data(as_text=True)
+    assert "导出台账" in by_user and "管理员（扎赉特旗帮办代办服务中心）" not in by_user
+    by_event = client.get("/admin/audit_log/?flt0_1=logout").get_data(as_text=True)
+    assert "退出登录" in by_event and "导出台账" not in by_event
+    by_day = client.get("/admin/audit_log/?flt0_3=2026-01-05").get_data(as_text=True)
+    assert "导出台账" in by_day and "登录成功" not in by_day
+    until = client.get("/admin/audit_log/?flt0_5=2026-01-05").get_data(as_text=True)
+    assert "导出台账" in until and "登录成功" not in until
+    since = client.get("/admin/audit_log/?flt0_4=2026-01-06").get_data(as_text=True)
+    assert "导出台账" not in since and "登录成功" in since
+    assert client.get("/admin/audit_log/?flt0_3=not-a-date").status_code == 200
+    assert old.id
+
+
+def test_a_duplicate_code_is_refused_beside_its_field(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    token = csrf_token(client, "/admin/department/new/")
+    page = client.post("/admin/department/new/", data={
+        "code": "banner-civil-affairs-bureau", "name": "又一个民政局", "csrf_token": token,
+    }).get_data(as_text=True)
+    assert re.search(r'name="code"[^>]*>\s*(<[^>]+>\s*)*[^<]*已有[^<]*“banner-civil-affairs-bureau”', page) \
+        or "已有部门编码为“banner-civil-affairs-bureau”的记录" in page
+    assert "又一个民政局" in page  # the form stays, with what was typed
+    assert "未能保存：请按各项旁的红色提示修改后再保存" in page and "Failed" not in page
+    assert Department.select().where(Department.name == "又一个民政局").count() == 0
+
+
+def test_a_user_without_a_role_is_refused_beside_the_role_picker(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    bureau = User.get(User.username == "bureau")
+    token = csrf_token(client, f"/admin/app_user/edit/?id={bureau.id}")
+    page = client.post(f"/admin/app_user/edit/?id={bureau.id}", data={
+        "username": "bureau", "display_name": "王主任", "active": "y", "csrf_token": token,
+    }).get_data(as_text=True)
+    picker = page[page.index('id="role_ids"'):]
+    assert "请选择至少一个已配置的角色" in picker[:3000]
+    assert 'value="bureau"' in picker and "旗政务服务局" in picker  # picked by name
+    assert User.get_by_id(bureau.id).role_ids == ["bureau"]
+
+
+def test_organisation_tree_and_roles_screen(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    tree = client.get("/admin/organisation/").get_data(as_text=True)
+    banner = tree.index("扎赉特旗</strong>")
+    township = tree.index("音德尔镇</strong>")
+    village = tree.index("红星村</strong>")
+    assert banner < township < village
+    assert "音德尔镇便民服务中心" in tree[township:village] and "红星村便民服务站" in tree[village:]
+    roles = client.get("/admin/roles/").get_data(as_text=True)
+    assert "系统管理员" in roles and "旗政务服务局" in roles and "嘎查村代办员" in roles
+    assert "数据范围：</strong>全旗" in roles and "审计日志" in roles
+    assert ">audit_log<" not in roles and ">view<" not in roles
+    sign_in(client, "bureau")
+    assert client.get("/admin/roles/").status_code == 403  # the bureau has no role:view

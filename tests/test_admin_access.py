@@ -392,6 +392,8 @@ def test_case_screens_need_the_case_permissions(world, role):
 SUPERVISION_ENDPOINTS: dict[str, dict[str, tuple[str, str, str]]] = {}
 # --- supervision endpoint rows (one block per view) ---
 SUPERVISION_ENDPOINTS["overview"] = {"index": ("GET", "/admin/overview/", "ledger:view")}
+SUPERVISION_ENDPOINTS["organisation"] = {"index": ("GET", "/admin/organisation/", "org_unit:view")}
+SUPERVISION_ENDPOINTS["roles"] = {"index": ("GET", "/admin/roles/", "role:view")}
 SUPERVISION_ENDPOINTS["ledger"] = {
     "index": ("GET", "/admin/ledger/", "ledger:view"),
     "export": ("GET", "/admin/ledger/export.xlsx", "ledger:export"),

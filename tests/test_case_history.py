@@ -19,6 +19,7 @@ from daiban.web import load_reference
 
 REFERENCE = load_reference(str(CONFIG))
 WORKFLOW = REFERENCE.workflow
+ZHOU, SUN, WU = "周代办（红星村便民服务站）", "孙代办（音德尔镇便民服务中心）", "吴联络员（扎赉特旗民政局）"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -114,10 +115,11 @@ def test_every_step_is_listed_in_order_with_the_persons_name(site):
                      "登记差评回访"):
         assert expected in labels, (expected, labels)
     # People by name, never by account.
-    assert {"周代办", "孙代办", "吴联络员"} <= people
+    assert {ZHOU, SUN, WU} <= people  # by name and unit, never the account name
+    assert not any(u in " ".join(people) for u in ("village", "township", "liaison"))
     assert not people & {"village", "township", "liaison"}
     department_done = next(r for r in rows if r[1] == "接力办结" and civil.name in r[4])
-    assert department_done[2] == "吴联络员" and "准予办理（民高津〔2026〕9号）" in department_done[4]
+    assert department_done[2] == WU and "准予办理（民高津〔2026〕9号）" in department_done[4]
     assert any(r[1] == "接力转出" and "转至音德尔镇便民服务中心" in r[4] and "请协调" in r[4] for r in rows)
     assert any(r[1] == "服务评价" and "非常不满意" in r[4] and "等太久" in r[4] for r in rows)
     assert any(r[1] == "终止代办委托" and "申请人撤回委托" in r[4] for r in rows)
@@ -139,9 +141,9 @@ def test_the_history_is_the_same_for_everyone_who_sees_the_case(site):
     act(village, case.id, "accept", note="当面受理")
     steps = case_history(Case.get_by_id(case.id), WORKFLOW)
     assert [(s.label, s.person, s.state) for s in steps] == [
-        ("受理建档", "周代办", "已建档"), ("受理委托", "周代办", "已建档 → 已受理委托")]
+        ("受理建档", ZHOU, "已建档"), ("受理委托", ZHOU, "已建档 → 已受理委托")]
     assert steps[1].detail == "当面受理"
     township = signed_in(site, "township")
     township_rows = history_rows(township.get(f"/admin/cases/{case.id}/").get_data(as_text=True))
-    assert [r[1:4] for r in township_rows] == [["受理建档", "周代办", "已建档"],
-                                               ["受理委托", "周代办", "已建档 → 已受理委托"]]
+    assert [r[1:4] for r in township_rows] == [["受理建档", ZHOU, "已建档"],
+                                               ["受理委托", ZHOU, "已建档 → 已受理委托"]]

@@ -9,9 +9,11 @@ import pytest
 from conftest import CONFIG, TODAY, matter_doc, write_matter
 from daiban.accounts import create_user
 from daiban.catalog.loader import load_catalog
+from daiban.catalog.yamltext import dump_document
 from daiban.catalog_editing import Actor, approve_and_publish, save_draft, start_draft, submit
 from daiban.models import AuditLog, MatterDraft
 from daiban.publishing import publish_catalog, published_states
+from test_schema_form import form_data
 
 PASSWORD = "Test-pass-2026"
 REFERENCE = load_catalog(CONFIG, include_matters=False).catalog
@@ -60,7 +62,32 @@ def test_yaml_tab_reports_errors_with_their_lines(client):
     page = client.post("/admin/matters/edit/TEST-0001/", data={"tab": "yaml", "yaml_text": text})
     html = page.get_data(as_text=True)
     assert "第 4 行" in html and "county" in html
-    assert "草稿已保存，但还有" in html
+    # Required elements (domain, unit, …) are missing: nothing is saved, the text stays to be fixed.
+    assert "草稿未保存" in html and "levels: [county]" in html
+    assert MatterDraft.get().name != "测试"
+
+
+def test_yaml_tab_saves_a_complete_draft_with_other_problems(client):
+    client.get("/admin/matters/edit/TEST-0001/")
+    text = dump_document(dict(matter_doc(), levels=["county"]))
+    page = client.post("/admin/matters/edit/TEST-0001/", data={"tab": "yaml", "yaml_text": text})
+    html = page.get_data(as_text=True)
+    assert "草稿已保存，但还有" in html and "county" in html
+    assert MatterDraft.get().document["levels"] == ["county"]
+
+
+def test_form_refuses_a_missing_required_element_beside_it(client):
+    page = client.get("/admin/matters/edit/TEST-0001/").get_data(as_text=True)
+    editor = page[page.index('class="schema-form"'):]
+    data = form_data(editor[:editor.index("</form>")])
+    data["/name"] = ""
+    html = client.post("/admin/matters/edit/TEST-0001/", data=data).get_data(as_text=True)
+    assert "草稿未保存：还有 1 个必填项没有填写" in html
+    assert re.search(r'name="/name"[^>]*>\s*<div class="invalid-feedback[^>]*>[^<]*不能为空', html)
+    # The summary names the element in words: no JSON pointer, no command.
+    assert "<strong>事项名称</strong>：不能为空" in html
+    assert "<code>/" not in html and "daiban catalog" not in html
+    assert MatterDraft.get().name == matter_doc()["name"]
 
 
 def test_history_shows_versions_side_by_side(client):
@@ -69,7 +96,7 @@ def test_history_shows_versions_side_by_side(client):
     approve_and_publish(submit(draft, Actor("someone"), REFERENCE), Actor("bureau2"), TODAY, REFERENCE)
     page = client.get("/admin/matters/history/TEST-0001/?a=1&b=2").get_data(as_text=True)
     assert "第 1 版 → 第 2 版" in page
-    assert "~ 事项名称：高龄津贴申领 → 高龄津贴申领（修订）" in page
+    assert "修改事项名称：高龄津贴申领 → 高龄津贴申领（修订）" in page
     assert 'class="diff"' in page and "现行" in page
 
 

@@ -264,7 +264,7 @@ def test_sms_failures_are_recorded_and_retried(site):
     assert deliver_pending([SmsSender(down)]) == Delivery(sent=0, failed=2)
     sms = Notification.select().where(Notification.channel == "sms")
     assert {(n.attempts, n.last_error, n.sent_at) for n in sms} == {
-        (1, "短信网关超时", None), (1, "孙代办 没有登记手机号，短信未发送", None)}
+        (1, "短信网关超时", None), (1, "孙代办（音德尔镇便民服务中心） 没有登记手机号，短信未发送", None)}
 
     gateway = RecordingGateway()
     assert deliver_pending([InAppSender(), SmsSender(gateway)]) == Delivery(sent=3, failed=1)

@@ -6,9 +6,10 @@ import datetime
 import secrets
 from dataclasses import dataclass
 
+import peewee
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from daiban.models import PasswordHistory, User
+from daiban.models import Department, PasswordHistory, ServiceCenter, User, person_label
 
 MAX_FAILURES = 5
 LOCKOUT = datetime.timedelta(minutes=15)
@@ -176,3 +177,17 @@ def authenticate(username: str, password: str, now: datetime.datetime | None = N
         return SignIn(user, REFUSED, f"密码错误（连续第 {failures} 次）")
     User.update(failed_logins=0, locked_until=None, last_login_at=now).where(User.id == user.id).execute()
     return SignIn(User.get_by_id(user.id))
+
+
+def people_labels(usernames) -> dict[str, str]:
+    """"名（单位）" by username, for records that keep only the username (drafts, versions, audit);
+    an unknown username (a CLI run, a removed account) stands as it is."""
+    names = {u for u in usernames if u}
+    if not names:
+        return {}
+    query = (User.select(User.username, User.display_name, ServiceCenter.name, Department.name)
+             .join(ServiceCenter, peewee.JOIN.LEFT_OUTER, on=(User.center == ServiceCenter.id))
+             .switch(User).join(Department, peewee.JOIN.LEFT_OUTER, on=(User.department == Department.id))
+             .where(User.username.in_(list(names))))
+    return {username: person_label(display, center or department or "")
+            for username, display, center, department in query.tuples()}

@@ -52,7 +52,7 @@ def iter_rows(batch: int = 5000):
 
 ACTION_LABELS = {
     "login": "登录成功", "login_failed": "登录失败", "logout": "退出登录",
-    "create": "新建", "update": "修改", "delete": "删除", "deactivate": "停用",
+    "create": "新建", "update": "修改", "edit": "修改", "delete": "删除", "deactivate": "停用",
     "submit": "提交审核", "approve": "审核通过", "return": "退回修改", "publish": "发布",
     "withdraw": "撤销", "export": "导出", "reveal": "查看完整个人信息",
     "request": "提交操作", "read": "访问",

@@ -21,12 +21,28 @@ from daiban.models import OPEN_DRAFT_STATUSES, MatterDraft, MatterVersion
 from daiban.publishing import PublishRefused, history, publish_version
 
 EDITOR_PATH = "编辑器"
+# catalog.schemas.translate's words for a required key absent, and for a required text left blank
+MISSING_REQUIRED = "缺少必填项"
+LEFT_BLANK = "不能为空"
 STATUS_LABELS = {"draft": "草稿", "in_review": "审核中", "returned": "已退回", "published": "已发布",
                  "withdrawn": "已撤销", "active": "已发布"}
 
 
 class EditingRefused(RuntimeError):
     """A workflow step that is not allowed now or for this user; the message says why."""
+
+
+class DraftIncomplete(EditingRefused):
+    """A draft with a required element missing: not saved; `problems` say which, by pointer."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"草稿未保存：还有 {len(problems)} 个必填项没有填写（见各项旁的提示）")
+        self.problems = problems
+
+
+def missing_required(problems: list[Problem]) -> list[Problem]:
+    """The problems that are a required element missing (the rest may wait in a draft)."""
+    return [p for p in problems if p.message.startswith(MISSING_REQUIRED) or p.message == LEFT_BLANK]
 
 
 @dataclass(frozen=True)
@@ -136,9 +152,15 @@ def _editable(draft: MatterDraft) -> None:
 
 
 @database.atomic()  # the change and its audit row are kept together or not at all
-def save_draft(draft: MatterDraft, document: dict, actor: Actor) -> MatterDraft:
-    """Save an edited document into its draft (invalid work in progress may be saved)."""
+def save_draft(draft: MatterDraft, document: dict, actor: Actor,
+               catalog: Catalog | None = None) -> MatterDraft:
+    """Save an edited document into its draft. Work in progress with other problems may be saved;
+    with `catalog`, a document missing a required element is refused (DraftIncomplete)."""
     _editable(draft)
+    if catalog is not None:
+        missing = missing_required(check_document(document, catalog))
+        if missing:
+            raise DraftIncomplete(missing)
     if document.get("code") not in (None, draft.code):
         raise EditingRefused(f"事项编码不能修改（应为 {draft.code}）")
     before = draft.document

@@ -134,6 +134,11 @@ class Department(BaseModel):
         return self.name
 
 
+def person_label(display_name: str, unit_name: str = "") -> str:
+    """How a person appears on every screen: by name and unit, never by account name."""
+    return f"{display_name}（{unit_name}）" if unit_name else display_name
+
+
 class User(BaseModel):
     """An account: belongs to a service center or a department, holds one or more roles."""
 
@@ -155,7 +160,13 @@ class User(BaseModel):
         table_name = "app_user"
 
     def __str__(self):
-        return f"{self.display_name}（{self.username}）"
+        return person_label(self.display_name, self.unit_name)
+
+    @property
+    def unit_name(self) -> str:
+        """The name of the service center or department the account belongs to, or ""."""
+        unit = self.center if self.center_id else self.department if self.department_id else None
+        return unit.name if unit is not None else ""
 
     @property
     def role_ids(self) -> list[str]:

@@ -16,6 +16,7 @@ from daiban.admin.case_view import CaseView
 from daiban.admin.catalog_view import MatterCatalogView
 from daiban.admin.intake_view import IntakeView
 from daiban.admin.ledger_view import LedgerView
+from daiban.admin.organisation_view import OrganisationView, RolesView
 from daiban.admin.overview_view import OverviewView
 from daiban.admin.rating_view import RatingView, RectificationView
 from daiban.admin.report_view import ReportView
@@ -73,7 +74,10 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ReportView(name="季度报告", category="督查考评", endpoint="reports", url="/admin/reports"))
     admin.add_view(MatterCatalogView(name="事项目录管理", category="事项目录", endpoint="matters",
                                      url="/admin/matters"))
+    admin.add_view(OrganisationView(name="组织架构", category="组织机构", endpoint="organisation",
+                                    url="/admin/organisation"))
     for view_class, model, category in VIEWS:
         admin.add_view(view_class(model, name=model_label(model), category=category,
                                   endpoint=model._meta.table_name))
+    admin.add_view(RolesView(name="角色", category="系统管理", endpoint="roles", url="/admin/roles"))
     return admin

@@ -16,6 +16,7 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from daiban import audit
+from daiban.accounts import people_labels
 from daiban.admin.base import RoleGuard, current_principal
 from daiban.catalog.diff import diff_matters
 from daiban.catalog.loader import Catalog
@@ -24,11 +25,13 @@ from daiban.catalog.yamltext import dump_document
 from daiban.catalog_editing import (
     STATUS_LABELS,
     Actor,
+    DraftIncomplete,
     EditingRefused,
     approve_and_publish,
     check_document,
     check_yaml,
     export_catalog,
+    missing_required,
     open_draft,
     save_draft,
     send_back,
@@ -112,6 +115,7 @@ class MatterCatalogView(RoleGuard, BaseView):
             })
         return self.render("admin/catalog/index.html", rows=rows, domains=ref.domains,
                            domain=domain, level=level, can_edit=self.allowed("edit"),
+                           people=people_labels(r["draft"].author for r in rows if r["draft"]),
                            can_export=self.allowed("export"))
 
     # ---- editor -------------------------------------------------------------------------
@@ -122,8 +126,11 @@ class MatterCatalogView(RoleGuard, BaseView):
         if request.method == "POST":
             document = _schema_form().parse(request.form)
             code = str(document.get("code") or "").strip()
+            problems = check_document(document, _reference_catalog())
             if not code:
                 flash("请填写事项编码", "error")
+            elif missing_required(problems):
+                flash(str(DraftIncomplete(missing_required(problems))), "error")
             else:
                 try:
                     draft = start_draft(code, _actor(), document)
@@ -131,7 +138,7 @@ class MatterCatalogView(RoleGuard, BaseView):
                     flash(str(exc), "error")
                 else:
                     return redirect(self.get_url(".edit", code=draft.code))
-            return self._editor(None, document, check_document(document, _reference_catalog()))
+            return self._editor(None, document, problems)
         return self._editor(None, dict(NEW_MATTER), [])
 
     @expose("/edit/<code>/", methods=("GET", "POST"))
@@ -167,7 +174,11 @@ class MatterCatalogView(RoleGuard, BaseView):
                 return self._editor(draft, document, check_document(document, catalog))
             problems = check_document(document, catalog)
         try:
-            draft = save_draft(draft, document, _actor())
+            draft = save_draft(draft, document, _actor(), catalog)
+        except DraftIncomplete as exc:
+            flash(str(exc), "error")
+            return self._editor(draft, document, problems, tab=tab,
+                                yaml_text=request.form.get("yaml_text") if tab == "yaml" else None)
         except EditingRefused as exc:
             flash(str(exc), "error")
             return self._editor(draft, document, problems, tab=tab)
@@ -187,11 +198,14 @@ class MatterCatalogView(RoleGuard, BaseView):
             "/domain": [(d.id, d.name) for d in ref.domains.values()],
             "/responsible_unit": [(d.id, d.name) for d in ref.organisation.departments.values()],
         }
+        form = _schema_form()
+        described = [(p, *form.describe(p.pointer, p.message, document)) for p in problems]
         return self.render(
             "admin/catalog/edit.html", draft=draft, document=document, problems=problems,
-            form_html=_schema_form().render(document, errors, choices), tab=tab,
+            described=described, form_html=form.render(document, errors, choices), tab=tab,
             yaml_text=yaml_text if yaml_text is not None else dump_document(document),
             can_submit=self.allowed("submit"), status_labels=STATUS_LABELS,
+            people=people_labels([draft.author, draft.reviewer] if draft else []),
         )
 
     # ---- workflow -----------------------------------------------------------------------
@@ -238,6 +252,7 @@ class MatterCatalogView(RoleGuard, BaseView):
                                        "已发布版本", "草稿"),
             today=datetime.date.today(), status_labels=STATUS_LABELS,
             is_author=draft.author == current_principal().username,
+            people=people_labels([draft.author, draft.reviewer]),
         )
 
     @expose("/withdraw/<code>/", methods=("POST",))
@@ -271,7 +286,7 @@ class MatterCatalogView(RoleGuard, BaseView):
         return self.render(
             "admin/catalog/history.html", code=code, rows=rows, a=a, b=b,
             current=version_in_force(code), today=datetime.date.today(),
-            changes=changes,
+            changes=changes, people=people_labels(r.published_by for r in rows),
             side_by_side=_side_by_side(old.document, new.document, f"第 {a} 版", f"第 {b} 版"),
         )
 

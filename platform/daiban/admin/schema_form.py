@@ -182,6 +182,20 @@ class SchemaForm:
             return join_pointer(anchor, missing.group(1)), f"缺少必填项 “{child.title or missing.group(1)}”"
         return anchor, message
 
+    def describe(self, pointer: str, message: str, document) -> tuple[str, str]:
+        """Where a problem is, in the form's own titles (申请材料 › 第 3 项 › 材料名称), and what it
+        is, in words; no JSON pointer."""
+        anchor, shown = self._anchor(pointer, message, document)
+        tokens = _tokens(anchor)
+        path = self._walk(document, tokens)
+        names = [f"第 {int(token) + 1} 项" if _INDEX.match(token) else (node.title or token)
+                 for (node, _), token in zip(path[1:], tokens, strict=False)]
+        if len(path) - 1 < len(tokens):  # beyond what the form renders: name the rest as they are
+            names.extend(tokens[len(path) - 1:])
+        if _MISSING_KEY.match(message) and anchor != pointer:
+            shown = "必填，尚未填写"
+        return " › ".join(names) or "事项", shown
+
     def _empty(self, node: Node):
         """A new item: its required keys present but empty, so the author sees what to fill."""
         if node.kind == "object":

@@ -2,28 +2,56 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash
+from flask import abort, current_app, flash, g, request
 from flask_admin.actions import action
+from flask_admin.contrib.peewee.filters import FilterEqual
 from markupsafe import Markup, escape
 from werkzeug.security import generate_password_hash
 from wtforms import PasswordField, SelectMultipleField
 from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from daiban.accounts import (
     PasswordTooWeak,
     check_new_password,
     check_password_strength,
+    people_labels,
     remember_password,
     revoke_sessions,
 )
 from daiban.admin.base import ScopedModelView, mask
+from daiban.admin.filters import (
+    DayFilter,
+    FromDayFilter,
+    LiveFilters,
+    RoleFilter,
+    UntilDayFilter,
+    account_choices,
+)
 from daiban.audit import ACTION_LABELS as AUDIT_ACTIONS
 from daiban.audit import OUTCOME_LABELS as AUDIT_OUTCOMES
-from daiban.db import database
-from daiban.models import Agent, AuditLog, Department, MatterVersion, OrgUnit, ServiceCenter, User
+from daiban.db import database, parse_id
+from daiban.models import (
+    Agent,
+    AuditLog,
+    Department,
+    MatterVersion,
+    OrgUnit,
+    ServiceCenter,
+    User,
+    model_label,
+)
 
 LEVEL_CHOICES = [("banner", "旗"), ("township", "苏木乡镇"), ("village", "嘎查村（社区）")]
 LEVEL_NAMES = dict(LEVEL_CHOICES)
+KIND_CHOICES = [("banner", "旗"), ("town", "镇"), ("township", "乡"), ("sumu", "苏木"),
+                ("subdistrict", "街道"), ("village", "村"), ("gacha", "嘎查"), ("community", "社区")]
+OBJECT_TYPES = {model._meta.table_name: model_label(model)
+                for model in (Agent, AuditLog, Department, MatterVersion, OrgUnit, ServiceCenter, User)}
+OBJECT_TYPES.update({"user": "用户", "case": "办件", "matter_draft": "事项草稿", "handoff": "转办交接",
+                     "consultation": "咨询记录", "rating": "服务评价", "rating_link": "评价链接",
+                     "rectification": "差评整改", "ledger": "工作台账", "report_submission": "季度报告",
+                     "center_assessment": "八有一能评估"})
 MIN_AGENTS = 2  # the policy asks for at least 2–3 agents per township center and village station
 
 
@@ -40,18 +68,71 @@ def _yes_no(view, context, model, name):
     return "是" if getattr(model, name) else "否"
 
 
-class OrgUnitView(ScopedModelView):
-    """行政区划: the banner, townships and villages."""
+def _seconds(view, context, model, name):
+    value = getattr(model, name)
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def person_of(username: str) -> str:
+    """"名（单位）" of an account, read once per request."""
+    cache = g.setdefault("daiban_people", {})
+    if username not in cache:
+        cache.update(people_labels([username]))
+        cache.setdefault(username, username)
+    return cache[username]
+
+
+def _role_list(text: str) -> str:
+    roles = current_app.extensions["daiban"].roles
+    return "、".join(roles[r].name if r in roles else r for r in (text or "").split(",") if r)
+
+
+def add_error(field, message: str) -> None:
+    """Put a message beside a form field (WTForms keeps a tuple until the form is validated)."""
+    field.errors = [*field.errors, message]
+
+
+class CheckedForm:
+    """Mixin: a value another record already holds in a unique column is refused beside its field,
+    before the database would refuse it (and the page could only say that saving failed)."""
+
+    def _editing_id(self):
+        """The id of the record being edited (None when creating, or for a garbled id)."""
+        if not (request.endpoint or "").endswith(".edit_view"):
+            return None
+        return parse_id(request.args.get("id"))
+
+    def validate_form(self, form):
+        """Validate, then check the unique columns against the other records."""
+        ok = super().validate_form(form)
+        editing = self._editing_id()
+        for name, column in self.model._meta.fields.items():
+            field = getattr(form, name, None)
+            if not column.unique or field is None or field.data in (None, ""):
+                continue
+            clash = self.model.select(self.model.id).where(column == field.data)
+            if editing is not None:
+                clash = clash.where(self.model.id != editing)
+            if clash.exists():
+                add_error(field, f"已有{column.verbose_name}为“{field.data}”的记录，请换一个")
+                ok = False
+        return ok
+
+
+class OrgUnitView(CheckedForm, ScopedModelView):
+    """行政区划: the banner, townships and villages (the tree is the 组织架构 screen)."""
 
     resource = "org_unit"
-    column_list = ("code", "name", "level", "parent", "active")
+    column_list = ("code", "name", "level", "kind", "parent", "active")
     column_sortable_list = ("code", "level")
     column_searchable_list = ("code",)
-    column_filters = ("level", "active")
+    column_filters = (FilterEqual(OrgUnit.level, "层级", options=LEVEL_CHOICES), "active")
     column_default_sort = "code"
-    column_formatters = {"level": _level, "active": _yes_no}
-    form_choices = {"level": LEVEL_CHOICES}
-    form_ajax_refs = {"parent": {"fields": ("name", "code")}}
+    column_formatters = {"level": _level, "active": _yes_no,
+                         "kind": lambda v, c, m, n: dict(KIND_CHOICES).get(m.kind, m.kind)}
+    column_formatters_detail = column_formatters
+    form_choices = {"level": LEVEL_CHOICES, "kind": KIND_CHOICES}
+    form_ajax_refs = {"parent": {"fields": ("name", "code"), "placeholder": "请选择上级单位"}}
 
 
 def _active_agents(view, context, model, name):
@@ -62,7 +143,7 @@ def _active_agents(view, context, model, name):
     return str(count)
 
 
-class ServiceCenterView(ScopedModelView):
+class ServiceCenterView(CheckedForm, ScopedModelView):
     """服务中心（站）, with their active agents and the 2-agent minimum flagged."""
 
     resource = "service_center"
@@ -70,7 +151,7 @@ class ServiceCenterView(ScopedModelView):
     column_sortable_list = ("code", "name", "level")
     column_labels = {"active_agents": "在岗代办员"}
     column_searchable_list = ("code",)
-    column_filters = ("level", "active")
+    column_filters = (FilterEqual(ServiceCenter.level, "层级", options=LEVEL_CHOICES), "active")
     column_default_sort = "code"
     column_formatters = {"level": _level, "active_agents": _active_agents, "active": _yes_no}
     column_details_list = ("code", "name", "level", "unit", "address", "phone", "hours", "active",
@@ -80,10 +161,10 @@ class ServiceCenterView(ScopedModelView):
         for a in Agent.select().where((Agent.center == m) & (Agent.status == "active"))
     ) or "（无）")}
     form_choices = {"level": LEVEL_CHOICES}
-    form_ajax_refs = {"unit": {"fields": ("name", "code")}}
+    form_ajax_refs = {"unit": {"fields": ("name", "code"), "placeholder": "请选择行政区划"}}
 
 
-class DepartmentView(ScopedModelView):
+class DepartmentView(CheckedForm, ScopedModelView):
     """部门 (责任单位)."""
 
     resource = "department"
@@ -100,7 +181,7 @@ def _agent_level(view, context, model, name):
     return LEVEL_NAMES.get(model.center.level, "") if model.center_id else "部门"
 
 
-class AgentView(ScopedModelView):
+class AgentView(CheckedForm, ScopedModelView):
     """代办员 with their duties list (代办员责任清单)."""
 
     resource = "agent"
@@ -108,7 +189,7 @@ class AgentView(ScopedModelView):
     column_sortable_list = ("name", "status")
     column_labels = {"level": "层级"}
     column_searchable_list = ("name",)
-    column_filters = ("status",)
+    column_filters = (FilterEqual(Agent.status, "状态", options=[("active", "在岗"), ("inactive", "停用")]),)
     column_default_sort = "name"
     column_formatters = {
         "phone": _masked,
@@ -118,42 +199,45 @@ class AgentView(ScopedModelView):
     form_choices = {"status": [("active", "在岗"), ("inactive", "停用")]}
     form_excluded_columns = ("created_at",)
     form_ajax_refs = {
-        "center": {"fields": ("name", "code")},
-        "department": {"fields": ("name", "code")},
-        "user": {"fields": ("username", "display_name")},
+        "center": {"fields": ("name", "code"), "placeholder": "请选择服务中心（站）"},
+        "department": {"fields": ("name", "code"), "placeholder": "请选择部门"},
+        "user": {"fields": ("username", "display_name"), "placeholder": "请选择登录账号"},
     }
 
 
 def _role_names(view, context, model, name):
-    roles = current_app.extensions["daiban"].roles
-    return "、".join(roles[r].name if r in roles else r for r in model.role_ids)
+    return _role_list(model.roles)
 
 
-class UserView(ScopedModelView):
+class UserView(LiveFilters, CheckedForm, ScopedModelView):
     """用户: accounts, their roles and place in the organisation."""
 
     resource = "user"
-    column_list = ("username", "display_name", "center", "department", "roles", "active",
+    column_list = ("display_name", "username", "center", "department", "roles", "active",
                    "last_login_at")
     column_sortable_list = ("username", "display_name")
-    column_searchable_list = ("username",)
-    column_filters = ("active",)
-    column_default_sort = "username"
-    column_formatters = {"roles": _role_names, "active": _yes_no}
-    column_details_exclude_list = ("password_hash",)
-    form_excluded_columns = ("password_hash", "failed_logins", "locked_until", "last_login_at",
-                             "session_version",
-                             "created_at", "roles", "agent_profiles")
+    column_searchable_list = ("username", "display_name")
+    column_filters = (RoleFilter(), "active")
+    column_default_sort = "display_name"
+    column_formatters = {"roles": _role_names, "active": _yes_no, "last_login_at": _seconds,
+                         "locked_until": _seconds, "created_at": _seconds}
+    column_formatters_detail = column_formatters
+    column_details_list = ("display_name", "username", "center", "department", "roles", "active",
+                           "last_login_at", "locked_until", "created_at")
     form_ajax_refs = {
-        "center": {"fields": ("name", "code")},
-        "department": {"fields": ("name", "code")},
+        "center": {"fields": ("name", "code"), "placeholder": "请选择服务中心（站）"},
+        "department": {"fields": ("name", "code"), "placeholder": "请选择部门"},
     }
+    form_columns = ("display_name", "username", "center", "department", "active")
+    form_widget_args = {"role_ids": {"class": "list-unstyled role-picker mb-0"}}
     column_export_exclude_list = ("password_hash",)
 
     def scaffold_form(self):
         """The generated form plus role choices from config and a new-password field."""
         form_class = super().scaffold_form()
-        form_class.role_ids = SelectMultipleField("角色", choices=[], validate_choice=False)
+        form_class.role_ids = SelectMultipleField(
+            "角色", choices=[], validate_choice=False, widget=ListWidget(prefix_label=False),
+            option_widget=CheckboxInput(), description="可选多个；各角色的权限见“系统管理 › 角色”")
         form_class.new_password = PasswordField(
             "新密码", validators=[Optional()],
             description="至少 10 位，含大写字母、小写字母、数字、符号中的至少三种；不修改请留空",
@@ -163,7 +247,7 @@ class UserView(ScopedModelView):
     def _fill_choices(self, form, obj=None):
         roles = current_app.extensions["daiban"].roles
         form.role_ids.choices = [(r.id, r.name) for r in roles.values()]
-        if obj is not None and not form.role_ids.data:
+        if obj is not None and request.method != "POST":  # a post with every role unticked has none
             form.role_ids.data = obj.role_ids
         return form
 
@@ -175,8 +259,37 @@ class UserView(ScopedModelView):
         """Edit form with role choices and the user's current roles."""
         return self._fill_choices(super().edit_form(obj), obj)
 
+    def validate_form(self, form):
+        """Roles and the new password are checked beside their fields, before anything is saved."""
+        ok = super().validate_form(form)
+        if not hasattr(form, "role_ids"):  # the delete and action forms
+            return ok
+        roles = current_app.extensions["daiban"].roles
+        chosen = form.role_ids.data or []
+        if not chosen or any(r not in roles for r in chosen):
+            add_error(form.role_ids, "请选择至少一个已配置的角色")
+            ok = False
+        editing = self._editing_id()
+        password = form.new_password.data
+        if editing is None and not password:
+            add_error(form.new_password, "新用户必须设置密码")
+            ok = False
+        elif password:
+            settings = current_app.extensions["daiban"].security
+            account = self.get_one(editing) if editing is not None else None
+            try:
+                if account is None:
+                    check_password_strength(password, form.username.data, settings)
+                else:
+                    check_new_password(account, password, settings)
+            except PasswordTooWeak as exc:
+                add_error(form.new_password, str(exc))
+                ok = False
+        return ok
+
     def on_model_change(self, form, model, is_created):
-        """Store roles and hash a new password; a new account needs one."""
+        """Store roles and hash a new password; a new account needs one (checked again here, as
+        every path that saves passes through)."""
         roles = current_app.extensions["daiban"].roles
         unknown = [r for r in form.role_ids.data or [] if r not in roles]
         if unknown or not form.role_ids.data:
@@ -239,25 +352,42 @@ class MatterVersionView(ScopedModelView):
     column_details_exclude_list = ("content", "search_initials", "search_pinyin")
     column_formatters = {
         "status": lambda v, c, m, n: "已撤销" if m.status == "withdrawn" else "有效",
+        "published_by": lambda v, c, m, n: person_of(m.published_by),
+        "published_at": _seconds,
     }
+    column_formatters_detail = column_formatters
 
 
-class AuditLogView(ScopedModelView):
-    """审计日志: read-only; nothing in the app edits or deletes an audit record."""
+class AuditLogView(LiveFilters, ScopedModelView):
+    """审计日志: read-only; nothing in the app edits or deletes an audit record. Times to the second,
+    people by name and unit, roles and events in words, filters by user, event and date."""
 
     resource = "audit_log"
     read_only = True
     column_list = ("at", "actor", "roles", "ip", "action", "object_type", "object_id", "summary",
                    "outcome")
-    column_labels = {"outcome": "结果"}
+    column_labels = {"outcome": "结果", "action": "事件"}
     column_sortable_list = ("at", "actor", "action")
-    column_searchable_list = ("actor",)
-    column_filters = ("action", "object_type", "at")
+    column_searchable_list = ("actor", "summary")
+    column_filters = (
+        FilterEqual(AuditLog.actor, "操作人", options=account_choices),
+        FilterEqual(AuditLog.action, "事件", options=list(AUDIT_ACTIONS.items())),
+        FilterEqual(AuditLog.outcome, "结果", options=list(AUDIT_OUTCOMES.items())),
+        DayFilter(AuditLog.at, "日期"),
+        FromDayFilter(AuditLog.at, "日期"),
+        UntilDayFilter(AuditLog.at, "日期"),
+        FilterEqual(AuditLog.object_type, "对象类型", options=list(OBJECT_TYPES.items())),
+    )
     column_default_sort = ("at", True)
     column_formatters = {
+        "at": _seconds,
+        "actor": lambda v, c, m, n: person_of(m.actor),
+        "roles": lambda v, c, m, n: _role_list(m.roles),
         "action": lambda v, c, m, n: AUDIT_ACTIONS.get(m.action, m.action),
         "outcome": lambda v, c, m, n: AUDIT_OUTCOMES.get(m.outcome, m.outcome),
+        "object_type": lambda v, c, m, n: OBJECT_TYPES.get(m.object_type, m.object_type),
     }
+    column_formatters_detail = column_formatters
 
 
 VIEWS = (

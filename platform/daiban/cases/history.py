@@ -3,7 +3,7 @@
 State changes (`CaseEvent`), materials steps (`CaseMaterialEvent`), relay legs (`Handoff`: sent,
 received, finished with the department's decision), commissions (drafted, signed, renewed,
 ended), ratings and rectifications each keep their own rows; this module only reads them and
-words each step in Chinese with the person's display name. Where a table keeps only the day of
+words each step in Chinese with the person's name and unit. Where a table keeps only the day of
 a step (a signature, a leg's finish, a rectification's call or closure), the time and the person
 come from the step's own audit row, written in the same transaction; without one the step is
 placed at the start of its day.
@@ -15,6 +15,8 @@ import datetime
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
+import peewee
+
 from daiban.cases.materials import ACTION_LABELS, BUILD, DEFER, RECEIVE, UPLOAD
 from daiban.cases.service import RESULT_DECISIONS
 from daiban.catalog.workflow import OPEN_TRANSITION, Workflow
@@ -25,8 +27,11 @@ from daiban.models import (
     CaseMaterial,
     CaseMaterialEvent,
     Commission,
+    Department,
     Handoff,
+    ServiceCenter,
     User,
+    person_label,
 )
 from daiban.supervision.models import Rating, Rectification
 
@@ -36,7 +41,7 @@ CITIZEN = "群众本人"  # a rating left through the link has no account behind
 
 @dataclass(frozen=True)
 class Step:
-    """One line of 办理记录: when, what (in Chinese), who (display name), the state change if any,
+    """One line of 办理记录: when, what (in Chinese), who (name and unit), the state change if any,
     and the details (counts, decisions, notes)."""
 
     at: datetime.datetime
@@ -48,7 +53,7 @@ class Step:
 
 
 class _People:
-    """Display names by user id and by username, read once for the whole history."""
+    """"名（单位）" by user id and by username, read once for the whole history."""
 
     def __init__(self):
         self._by_id: dict[int, str] = {}
@@ -58,16 +63,20 @@ class _People:
         ids = {i for i in ids if i}
         usernames = {u for u in usernames if u}
         if ids or usernames:
-            query = User.select(User.id, User.username, User.display_name)
+            query = (User.select(User.id, User.username, User.display_name, ServiceCenter.name,
+                                 Department.name)
+                     .join(ServiceCenter, peewee.JOIN.LEFT_OUTER, on=(User.center == ServiceCenter.id))
+                     .switch(User)
+                     .join(Department, peewee.JOIN.LEFT_OUTER, on=(User.department == Department.id)))
             condition = None
             if ids:
                 condition = User.id.in_(list(ids))
             if usernames:
                 clause = User.username.in_(list(usernames))
                 condition = clause if condition is None else condition | clause
-            for user_id, username, display in query.where(condition).tuples():
-                self._by_id[user_id] = display
-                self._by_name[username] = display
+            for user_id, username, display, center, department in query.where(condition).tuples():
+                self._by_id[user_id] = self._by_name[username] = person_label(
+                    display, center or department or "")
 
     def of_id(self, user_id) -> str:
         return self._by_id.get(user_id, "") if user_id else ""

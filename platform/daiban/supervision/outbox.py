@@ -86,7 +86,7 @@ class SmsSender:
         """Send the title only: a text message leaves the platform, so it carries no applicant data."""
         phone = self.phone_of(notification.recipient)
         if not phone:
-            raise DeliveryFailed(f"{notification.recipient.display_name} 没有登记手机号，短信未发送")
+            raise DeliveryFailed(f"{notification.recipient} 没有登记手机号，短信未发送")  # 名（单位）
         self.gateway.send(phone, SMS_PREFIX + notification.title)
 
 
