@@ -132,6 +132,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.register_blueprint(vendor)
 
+    @app.route("/favicon.ico")
+    def favicon():
+        """The site icon where a browser asks for it without reading the page's <link rel=icon>."""
+        return app.send_static_file("favicon.ico")
+
     from daiban.admin import init_admin
     from daiban.web import audit_requests, auth, catalog, pdf, rating
 
