@@ -232,9 +232,14 @@ def edit_form_values(client, path) -> dict:
             continue
         kind = (re.search(r'type="([^"]+)"', tag) or [None, "text"])[1]
         value = re.search(r'value="([^"]*)"', tag)
-        if kind == "checkbox":
-            if " checked" in tag:
-                values[name[1]] = "y"
+        if kind in ("checkbox", "radio"):
+            if " checked" in tag:  # a ticked box posts its value; several with one name post a list
+                ticked = html.unescape(value[1]) if value else "y"
+                if kind == "checkbox" and name[1] in values:
+                    earlier = values[name[1]]
+                    values[name[1]] = [*earlier, ticked] if isinstance(earlier, list) else [earlier, ticked]
+                else:
+                    values[name[1]] = ticked
         elif kind != "submit":
             values[name[1]] = html.unescape(value[1]) if value else ""
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
