@@ -95,7 +95,7 @@ def test_the_shipped_workflow_is_valid_and_compiled():
     workflow = result.catalog.workflow
     assert workflow is not None and workflow.initial == "consultation"
     assert [(s.id, s.label) for s in workflow.states] == [
-        ("consultation", "已建档"), ("commission_accepted", "已受理委托"),
+        ("consultation", "已建档"), ("commission_accepted", "已受理"),
         ("materials_collected", "材料已收齐"), ("submitted", "已报送"), ("in_department", "部门办理中"),
         ("result_received", "已出结果"), ("materials_returned", "材料已归还归档"),
         ("followed_up", "已回访评价"), ("closed", "已办结"), ("returned_for_correction", "退回补正"),
