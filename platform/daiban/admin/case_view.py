@@ -499,17 +499,17 @@ class CaseView(RoleGuard, BaseView):
     def print_application(self, case_id: int):
         """The application as filled (申请表), to print; personal data masked."""
         case = self._case(case_id)
-        return self._sealed(case, lambda doc: self._print(
+        return self._opened(case, lambda doc: self._print(
             case, doc, self.get_url(".application_pdf", case_id=case.id)))
 
     @expose("/<int:case_id>/application/pdf")
     def application_pdf(self, case_id: int):
         """The application as filled (申请表), as a PDF."""
         case = self._case(case_id)
-        return self._sealed(case, lambda doc: self._pdf(
+        return self._opened(case, lambda doc: self._pdf(
             case, doc, self.get_url(".application_pdf", case_id=case.id)))
 
-    def _sealed(self, case: Case, show):
+    def _opened(self, case: Case, show):
         """Show the 申请表, or say plainly that a sealed value does not open (never a 500)."""
         try:
             doc = documents.application_form(case)

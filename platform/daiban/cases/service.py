@@ -289,8 +289,6 @@ def _refuse_unless_allowed(current: Case, t: Transition | None, transition_id: s
     """Check the transition for this case and actor; return the role it is made in."""
     if t is None:
         raise TransitionRefused(f"流程中没有 “{transition_id}” 这一步")
-    if t.system:
-        raise TransitionRefused(f"“{t.label}”由系统自动完成，不能手动操作")
     label = t.label_for(current.mode)
     if current.status not in t.from_states:
         allowed = "、".join(f"“{workflow.label(s)}”" for s in t.from_states)
@@ -298,6 +296,8 @@ def _refuse_unless_allowed(current: Case, t: Transition | None, transition_id: s
             f"办件 {current.number} 当前为“{workflow.label(current.status)}”，不能“{label}”"
             f"（只能在 {allowed} 时进行）"
         )
+    if t.system:
+        raise TransitionRefused(f"“{t.label}”由系统自动完成，不能手动操作")
     if user is None or not user.active:
         raise TransitionRefused("账号不存在或已停用")
     not_held = [r for r in roles if r not in user.role_ids]
