@@ -107,6 +107,8 @@ def test_parallel_routing_waits_for_every_department(world):
     assert message.sent_at is not None and "准予办理" in message.title
     first = Actor.of(world.users["village_agent"])
     assert [t.id for t in available_transitions(case, first, WORKFLOW)] == ["return_materials"]
+    with pytest.raises(RelayRefused, match="已有办理结果"):  # nothing to send on any more
+        send_to_departments(case, [civil], world.users["township_agent"])
     assert not overdue(case, datetime.date(2027, 3, 1))  # decided in time: never overdue afterwards
 
 

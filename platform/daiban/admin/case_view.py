@@ -300,6 +300,7 @@ class CaseView(RoleGuard, BaseView):
             decisions=RESULT_DECISIONS,
             legs=legs, me=current_user.user, people=display_names(h.sent_by for h in legs),
             can_relay=current_principal().can("handoff", "create"),
+            relay_open=case.result_on is None and not ref.workflow.is_final(case.status),
             can_take=current_principal().can("handoff", "edit"),
             higher=higher, departments=departments,
             commissions=commission.commissions(case),

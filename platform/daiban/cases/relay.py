@@ -79,6 +79,8 @@ def _submit_with_leg(case: Case, user: User, note: str, workflow: Workflow, cale
     current = Case.get_by_id(case.id)
     if workflow.is_final(current.status):
         raise RelayRefused(f"办件 {current.number} 已{workflow.label(current.status)}，不能再转出")
+    if current.result_on is not None:
+        raise RelayRefused(f"办件 {current.number} 已有办理结果（{current.result_on}），不能再报送")
     lock = current.lock_version if expected_lock_version is None else expected_lock_version
     steps = [t for t in (workflow.transition(i) for i in SUBMITTING) if t is not None]
     step = next((t for t in steps if current.status in t.from_states), None)
