@@ -191,6 +191,8 @@ def test_queues_follow_each_scope(site):
     relay.finish(leg, user("health"), Result("approved", "卫〔2026〕2号"), workflow=WORKFLOW,
                  calendar=CALENDAR, today=D(2026, 10, 8))
     assert overdue_of("health") == set()
+    assert overdue_of("bureau") == {ours.number}  # its decision fed the result back: out of every queue
+    assert Case.get_by_id(theirs.id).status == "result_received"
 
 
 def test_a_stopped_clock_is_not_reminded_but_stays_overdue_if_it_was(site):
