@@ -145,6 +145,7 @@ def test_a_proxy_case_from_the_village_to_the_department_and_back(db_url, db, se
     assert f"办理结果已反馈：办件 {Case.get().number}（准予办理）" in page.content()
     page.goto(case_url)
     assert "准予办理（民高津〔2026〕17号）" in page.locator(".case-result").inner_text()
+    assert page.locator(".on-time").inner_text() == "（按时出结果）"  # judged on the result's day
     fed_back = page.locator("tr.case-step", has_text="结果已反馈")
     assert "系统" in fed_back.inner_text() and "已出结果" in fed_back.inner_text()
     assert page.locator("form[action*='/relay/']").count() == 0  # nothing to send on any more
