@@ -70,3 +70,16 @@ def fill_with_demo(password: str = PASSWORD) -> int:
     today = datetime.date.today()
     matters = {row.code: compiled(row) for row in catalog_in_force(today)}
     return create_demo_activity(load_reference(str(CONFIG)), matters, today)
+
+
+def with_result(case, day=None):
+    """Test setup: the case as 反馈办理结果 leaves it (已出结果, result recorded `day`), so it may be
+    rated (a rating or a link waits for the result)."""
+    import datetime
+
+    from daiban.models import Case
+
+    day = day or datetime.date.today()
+    Case.update(status="result_received", result_on=day, result_decision="approved").where(
+        Case.id == case.id).execute()
+    return Case.get_by_id(case.id)

@@ -53,7 +53,7 @@ def seeded_case(db_url):
         transition(current, name, village, "", current.lock_version, today, reference.calendar,
                    workflow=reference.workflow)
     relay.send_to_departments(Case.get_by_id(case.id), [civil], User.get(User.username == "village"),
-                              "请审核")
+                              "请审核", workflow=reference.workflow, calendar=reference.calendar, today=today)
     household = compiled(version_in_force("SHJZ-0001"))
     values = {"name": "乌云", "id_number": "152223193501010017", "phone": "13900000002",
               "hukou_address": "152223", "hukou_type": "rural", "applicant_type": "self",

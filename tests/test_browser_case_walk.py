@@ -2,8 +2,10 @@
 
 A village agent finds 高龄津贴 by pinyin, fills the form (an exclusion fails and is corrected),
 opens a proxy case, takes the commission and the materials with one deferred, submits and relays
-it to the township; the township relays it to the department; the liaison records the result;
-the village agent returns the materials, records the follow-up and closes the case.
+it to the township; the township relays it to the department; the liaison's decision on the leg
+brings the case back to the village agent as 已出结果 (结果已反馈, with a message); the village
+agent returns the materials, records the follow-up and closes the case, naming the deferred
+material still outstanding. Key screens at 1366 px and 390 px.
 """
 
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from conftest import CONFIG, TODAY, needs_chromium, quiet_server, screenshot, sign_in
 from daiban.accounts import create_user
 from daiban.catalog.loader import load_catalog
-from daiban.models import Case, Department, ServiceCenter
+from daiban.models import Case, CaseMaterial, Department, ServiceCenter
 from daiban.orgsync import sync_organisation
 from daiban.publishing import publish_catalog
 
@@ -31,7 +33,14 @@ def step(page, label, note=None):
     form.get_by_role("button", name=label, exact=True).click()
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def both_widths(page, name):
+    """Screenshots at a desktop's 1366 px and a phone's 390 px, then back to the desktop."""
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        screenshot(page, f"{name}-{width}")
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+
 def test_a_proxy_case_from_the_village_to_the_department_and_back(db_url, db, serve, page):
     from daiban.web import create_app
 
@@ -76,7 +85,8 @@ def test_a_proxy_case_from_the_village_to_the_department_and_back(db_url, db, se
     case_url = page.url
 
     # Commission and materials, one deferred (容缺).
-    step(page, "受理委托")
+    assert page.locator("form.rating-form").count() == 0  # no rating before the result
+    step(page, "受理委托")  # a proxy case: the commission is accepted
     page.get_by_role("button", name="生成材料清单").click()
     rows = page.locator("table.material-checklist tbody tr")
     deferred = False
@@ -121,19 +131,25 @@ def test_a_proxy_case_from_the_village_to_the_department_and_back(db_url, db, se
     leg.locator("[name=result_decision]").select_option("approved")
     leg.locator("[name=result_number]").fill("民高津〔2026〕17号")
     leg.get_by_role("button", name="办结").click()
-    step(page, "部门接收")
-    form = page.locator("form.transition-form", has=page.get_by_role("button", name="反馈办理结果"))
-    form.locator("[name=result_decision]").select_option("approved")
-    form.locator("[name=result_number]").fill("民高津〔2026〕17号")
-    form.get_by_role("button", name="反馈办理结果").click()
-    assert Case.get().status == "result_received"
+    # The decision brings the case back: 已出结果, and nothing left for the liaison to do.
+    assert Case.get().status == "result_received" and Case.get().result_on is not None
+    assert page.locator("form.transition-form").count() == 0
+    assert page.locator("form.transition-form").get_by_role("button", name="反馈办理结果").count() == 0
     screenshot(page, "walk-04-result")
     sign_out(page)
 
-    # Back at the village: return the materials, follow up, close.
+    # Back at the village: the message, the result on the case page, the step in the history.
     sign_in(page, base, "village")
+    assert page.locator(".unread-count").inner_text() == "1"
+    page.goto(f"{base}/admin/alerts/messages")
+    assert f"办理结果已反馈：办件 {Case.get().number}（准予办理）" in page.content()
     page.goto(case_url)
-    assert "准予办理（民高津〔2026〕17号）" in page.content()
+    assert "准予办理（民高津〔2026〕17号）" in page.locator(".case-result").inner_text()
+    assert page.locator(".on-time").inner_text() == "（按时出结果）"  # judged on the result's day
+    fed_back = page.locator("tr.case-step", has_text="结果已反馈")
+    assert "系统" in fed_back.inner_text() and "已出结果" in fed_back.inner_text()
+    assert page.locator("form[action*='/relay/']").count() == 0  # nothing to send on any more
+    both_widths(page, "walk-04b-result-back-at-the-village")
     step(page, "归还材料并归档")
     # The follow-up call: the citizen's rating (好差评) is recorded, then the follow-up step.
     rating = page.locator("form.rating-form")
@@ -144,14 +160,19 @@ def test_a_proxy_case_from_the_village_to_the_department_and_back(db_url, db, se
     rating.get_by_role("button", name="登记评价").click()
     assert "已登记评价：非常满意" in page.content()
     step(page, "回访评价", note="电话回访：非常满意")
+    # The deferred material never came: 办结 is refused until the note names it.
+    outstanding = CaseMaterial.get(CaseMaterial.status == "deferred").name
     step(page, "办结")
+    assert f"容缺材料尚未补交：{outstanding}" in page.content() and Case.get().status == "followed_up"
+    both_widths(page, "walk-05a-close-refused")
+    step(page, "办结", note=f"{outstanding}经部门内部核验无需补交，同意办结")
     assert Case.get().status == "closed"
     from daiban.supervision.models import Rating
 
     assert (Rating.get().level, Rating.get().channel) == (5, "follow_up_call")
     slips = page.locator("ul.case-slips")
     assert "帮办代办办结单" in slips.inner_text() and "帮办代办受理单" in slips.inner_text()
-    screenshot(page, "walk-05-closed")
+    both_widths(page, "walk-05-closed")
     completion = slips.locator("li", has_text="办结单").get_by_role("link", name="打印")
     page.goto(base + completion.get_attribute("href"))
     assert "帮办代办办结单" in page.content() and "准予办理" in page.content()

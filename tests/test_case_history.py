@@ -48,6 +48,11 @@ def act(client, case_id, transition, **form):
                 data={"transition": transition, "lock_version": version, **form})
 
 
+def order_of(labels, label):
+    """The index of the last step with this label."""
+    return len(labels) - 1 - labels[::-1].index(label)
+
+
 def test_every_step_is_listed_in_order_with_the_persons_name(site):
     today = datetime.date.today()
     village = signed_in(site, "village")
@@ -76,6 +81,7 @@ def test_every_step_is_listed_in_order_with_the_persons_name(site):
     village.post(f"/admin/cases/{case.id}/commission/{drafted.id}/renew")
     renewal = commission.commissions(case)[-1]
     village.post(f"/admin/cases/{case.id}/commission/{renewal.id}/sign")
+    act(village, case.id, "collect_materials")
     # Relay: up to the township (received, finished), then to the department with its decision.
     township_center = ServiceCenter.get(ServiceCenter.code == "yinde-er-center")
     act(village, case.id, "collect_materials")
@@ -87,7 +93,7 @@ def test_every_step_is_listed_in_order_with_the_persons_name(site):
     township.post(f"/admin/cases/{case.id}/relay/{leg.id}/finish")
     civil = Department.get(Department.code == "banner-civil-affairs-bureau")
     relay.send_to_departments(Case.get_by_id(case.id), [civil], User.get(User.username == "township"),
-                              workflow=REFERENCE.workflow, calendar=REFERENCE.calendar)
+                              workflow=REFERENCE.workflow, calendar=REFERENCE.calendar, today=today)
     department_leg = Handoff.select().order_by(Handoff.id.desc()).get()
     liaison = signed_in(site, "liaison")
     liaison.post(f"/admin/cases/{case.id}/relay/{department_leg.id}/finish",
@@ -120,6 +126,9 @@ def test_every_step_is_listed_in_order_with_the_persons_name(site):
     assert not people & {"village", "township", "liaison"}
     department_done = next(r for r in rows if r[1] == "接力办结" and civil.name in r[4])
     assert department_done[2] == WU and "准予办理（民高津〔2026〕9号）" in department_done[4]
+    fed_back = next(r for r in rows if r[1] == "结果已反馈")  # the decision brought the case back
+    assert fed_back[2] == "系统" and fed_back[3] == "已报送 → 已出结果" and "民高津〔2026〕9号" in fed_back[4]
+    assert order_of(labels, "接力办结") < labels.index("结果已反馈") < labels.index("服务评价")
     assert any(r[1] == "接力转出" and "转至音德尔镇便民服务中心" in r[4] and "请协调" in r[4] for r in rows)
     assert any(r[1] == "服务评价" and "非常不满意" in r[4] and "等太久" in r[4] for r in rows)
     assert any(r[1] == "终止代办委托" and "申请人撤回委托" in r[4] for r in rows)
@@ -141,9 +150,9 @@ def test_the_history_is_the_same_for_everyone_who_sees_the_case(site):
     act(village, case.id, "accept", note="当面受理")
     steps = case_history(Case.get_by_id(case.id), WORKFLOW)
     assert [(s.label, s.person, s.state) for s in steps] == [
-        ("受理建档", ZHOU, "已建档"), ("受理委托", ZHOU, "已建档 → 已受理委托")]
+        ("受理建档", ZHOU, "已建档"), ("受理", ZHOU, "已建档 → 已受理")]
     assert steps[1].detail == "当面受理"
     township = signed_in(site, "township")
     township_rows = history_rows(township.get(f"/admin/cases/{case.id}/").get_data(as_text=True))
     assert [r[1:4] for r in township_rows] == [["受理建档", ZHOU, "已建档"],
-                                               ["受理委托", ZHOU, "已建档 → 已受理委托"]]
+                                               ["受理", ZHOU, "已建档 → 已受理"]]

@@ -6,16 +6,24 @@ import pytest
 
 import test_cases_service as base
 from daiban.cases import relay
+from daiban.cases.history import case_history
 from daiban.cases.relay import (
     RelayRefused,
-    finish,
     higher_centers,
     incoming,
     receive,
     waiting_departments,
 )
-from daiban.cases.service import CaseConflict, Result, TransitionRefused
+from daiban.cases.service import (
+    Actor,
+    CaseConflict,
+    Result,
+    TransitionRefused,
+    available_transitions,
+    overdue,
+)
 from daiban.models import AuditLog, Case, CaseEvent, Department, Handoff, ServiceCenter, User
+from daiban.supervision.models import Notification
 from test_cases_service import CALENDAR, DRIVEN, WORKFLOW, act, drive_to, new_case
 
 world = base.world
@@ -34,6 +42,11 @@ def send_to_departments(case, departments, user, note="", **kwargs):
     kwargs.setdefault("today", DRIVEN)
     return relay.send_to_departments(case, departments, user, note, workflow=WORKFLOW, calendar=CALENDAR,
                                      **kwargs)
+
+
+def finish(leg, user, result=None, note="", **kwargs):
+    kwargs.setdefault("today", DRIVEN)
+    return relay.finish(leg, user, result, note, workflow=WORKFLOW, calendar=CALENDAR, **kwargs)
 
 
 def civil():
@@ -58,6 +71,12 @@ def test_a_village_case_goes_up_to_its_own_township_or_the_banner(world):
     assert up.from_center.code == "xinlin-center"
 
 
+def health_liaison():
+    health = Department.get(Department.code == "banner-health-commission")
+    return User.create(username="health", display_name="卫健联络员", password_hash="-",
+                       roles="department_liaison", department=health)
+
+
 def test_parallel_routing_waits_for_every_department(world):
     case = drive_to(world, new_case(world), "in_department")
     civil = Department.get(Department.code == "banner-civil-affairs-bureau")
@@ -69,13 +88,73 @@ def test_parallel_routing_waits_for_every_department(world):
     with pytest.raises(RelayRefused, match="办理结果"):
         finish(legs[0], liaison)
     finish(legs[0], liaison, Result("approved", "民〔2026〕1号"))
+    assert Case.get_by_id(case.id).status == "in_department"  # still waiting for 卫健委
     with pytest.raises(TransitionRefused, match="扎赉特旗卫生健康委员会"):
-        act(world, case, "record_result", "department_liaison", DRIVEN)
-    health_liaison = User.create(username="health", display_name="卫健联络员", password_hash="-",
-                                 roles="department_liaison", department=health)
-    finish(legs[1], health_liaison, Result("approved", "卫〔2026〕2号"))
-    case = act(world, case, "record_result", "department_liaison", DRIVEN)
-    assert case.status == "result_received"
+        act(world, Case.get_by_id(case.id), "record_result", "department_liaison", DRIVEN)
+    assert Notification.select().count() == 0
+    finish(legs[1], health_liaison(), Result("approved", "卫〔2026〕2号"), today=DRIVEN)
+    case = Case.get_by_id(case.id)  # the last decision fed the result back
+    assert (case.status, case.result_on, case.result_decision) == ("result_received", DRIVEN, "approved")
+    assert case.result_number == "扎赉特旗民政局：民〔2026〕1号；扎赉特旗卫生健康委员会：卫〔2026〕2号"
+    event = CaseEvent.select().where(CaseEvent.case == case.id).order_by(CaseEvent.id.desc()).first()
+    assert (event.transition, event.role, event.from_status, event.day) == (
+        "result_fed_back", "system", "in_department", DRIVEN)
+    assert "扎赉特旗卫生健康委员会：准予办理（卫〔2026〕2号）" in event.note
+    assert AuditLog.select().where((AuditLog.actor == "system") & (AuditLog.object_id == case.number)
+                                   & AuditLog.summary.contains("结果已反馈")).exists()
+    message = Notification.get(Notification.case == case.id)  # to the agent who answers for it
+    assert (message.recipient_id, message.kind, message.channel) == (case.first_agent_id, "result", "in_app")
+    assert message.sent_at is not None and "准予办理" in message.title
+    first = Actor.of(world.users["village_agent"])
+    assert [t.id for t in available_transitions(case, first, WORKFLOW)] == ["return_materials"]
+    with pytest.raises(RelayRefused, match="已有办理结果"):  # nothing to send on any more
+        send_to_departments(case, [civil], world.users["township_agent"])
+    assert not overdue(case, datetime.date(2027, 3, 1))  # decided in time: never overdue afterwards
+
+
+def test_one_refusal_refuses_the_combined_result(world):
+    case = drive_to(world, new_case(world), "in_department")
+    civil = Department.get(Department.code == "banner-civil-affairs-bureau")
+    health = Department.get(Department.code == "banner-health-commission")
+    legs = send_to_departments(case, [civil, health], world.users["township_agent"])
+    finish(legs[1], health_liaison(), Result("refused"), "不符合条件")
+    finish(legs[0], world.users["department_liaison"], Result("approved", "民1"))
+    case = Case.get_by_id(case.id)
+    assert (case.status, case.result_decision, case.result_number) == (
+        "result_received", "refused", "扎赉特旗民政局：民1")
+    history = [(s.label, s.person, s.detail) for s in case_history(case, WORKFLOW)]
+    assert ("结果已反馈", "系统", "责任单位办理结果：扎赉特旗民政局：准予办理（民1）；"
+            "扎赉特旗卫生健康委员会：不予办理") in history
+    assert "不予办理" in Notification.get(Notification.case == case.id).title
+
+
+def test_a_case_relayed_up_the_levels_comes_back_to_its_first_agent_with_the_result(world):
+    case = drive_to(world, new_case(world), "materials_collected")  # at 河西村, its village agent
+    village, township, banner = (world.users[r] for r in ("village_agent", "township_agent", "banner_agent"))
+    up = send_up(case, center("xinlin-center"), village)
+    assert Case.get_by_id(case.id).status == "submitted"
+    receive(up, township)
+    finish(up, township, note="镇中心初审通过")
+    on = send_up(case, center("banner-center"), township)
+    finish(on, banner)
+    [leg] = send_to_departments(case, [civil()], banner)
+    assert Notification.select().count() == 0
+    late = datetime.date(2026, 10, 14)  # after the due date 2026-10-12
+    finish(leg, world.users["department_liaison"], Result("approved", "民〔2026〕9号"), today=late)
+    case = Case.get_by_id(case.id)
+    assert (case.status, case.result_on, case.result_number) == ("result_received", late, "民〔2026〕9号")
+    assert overdue(case, datetime.date(2027, 1, 4))  # decided after its due date: late for good
+    assert Notification.get(Notification.case == case.id).recipient_id == village.id
+    labels = [s.label for s in case_history(case, WORKFLOW)]
+    assert labels[-2:] == ["接力办结", "结果已反馈"]
+
+
+def test_the_fed_back_result_is_the_platforms_step_only(world):
+    case = drive_to(world, new_case(world), "in_department")
+    assert "result_fed_back" not in {t.id for t in WORKFLOW.available("in_department")}
+    with pytest.raises(TransitionRefused, match="由系统自动完成"):
+        act(world, case, "result_fed_back", "department_liaison", DRIVEN, result=Result("approved"))
+    assert Case.get_by_id(case.id).status == "in_department"
 
 
 def test_a_leg_is_received_once(world):
@@ -96,10 +175,14 @@ def test_a_result_number_longer_than_its_column_is_refused(world):
     with pytest.raises(CaseError, match="不能超过 100 个字符"):
         finish(leg, liaison, Result("approved", "号" * 101))
     finish(leg, liaison, Result("approved", " " + "号" * 100 + " "))
+    assert Case.get_by_id(case.id).result_number == "号" * 100  # fed back to the case as it is
+    other = drive_to(world, new_case(world), "in_department")  # decided without a relay leg
     with pytest.raises(CaseError, match="不能超过 100 个字符"):
-        act(world, case, "record_result", "department_liaison", DRIVEN, result=Result("approved", "号" * 101))
-    case = act(world, case, "record_result", "department_liaison", DRIVEN, result=Result("approved", " 民1 "))
-    assert case.result_number == "民1"
+        act(world, other, "record_result", "department_liaison", DRIVEN,
+            result=Result("approved", "号" * 101))
+    other = act(world, other, "record_result", "department_liaison", DRIVEN,
+                result=Result("approved", " 民1 "))
+    assert other.result_number == "民1"
 
 
 # --- a leg out of the center is the 报送 step, behind the same guards -----------------------------

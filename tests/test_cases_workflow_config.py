@@ -30,6 +30,8 @@ SHIPPED = [
      False, True, False, False),
     ("record_result", ["in_department"], "result_received", ["department_liaison", "banner_agent"],
      False, False, True, False),
+    ("result_fed_back", ["submitted", "in_department"], "result_received", ["department_liaison"],
+     False, False, True, False),
     ("return_materials", ["result_received"], "materials_returned", AGENTS, False, False, False, False),
     ("follow_up", ["materials_returned"], "followed_up", [*AGENTS, "bureau"], False, False, False, False),
     ("close", ["followed_up"], "closed", AGENTS, False, False, False, False),
@@ -95,7 +97,7 @@ def test_the_shipped_workflow_is_valid_and_compiled():
     workflow = result.catalog.workflow
     assert workflow is not None and workflow.initial == "consultation"
     assert [(s.id, s.label) for s in workflow.states] == [
-        ("consultation", "已建档"), ("commission_accepted", "已受理委托"),
+        ("consultation", "已建档"), ("commission_accepted", "已受理"),
         ("materials_collected", "材料已收齐"), ("submitted", "已报送"), ("in_department", "部门办理中"),
         ("result_received", "已出结果"), ("materials_returned", "材料已归还归档"),
         ("followed_up", "已回访评价"), ("closed", "已办结"), ("returned_for_correction", "退回补正"),
@@ -125,7 +127,31 @@ def test_every_guard_word_of_the_schema_has_a_registry_entry_and_the_shipped_ste
         "submit": ("materials_complete", "commission_in_force"),
         "resubmit": ("materials_complete", "commission_in_force"),
         "record_result": ("departments_decided",),
+        "close": ("deferred_settled",),
     }
+
+
+def test_the_shipped_steps_say_what_their_note_is_for_and_name_the_assist_acceptance():
+    workflow = load_catalog(CONFIG, include_matters=False).catalog.workflow
+    asks = {t.id: t.note_label for t in workflow.transitions if t.requires_note}
+    assert asks["return_for_correction"].startswith("退回补正：请一次性写明需补正的材料或内容")
+    assert asks["suspend"].startswith("中止：请写明中止原因")
+    assert asks["terminate"].startswith("终止：请写明终止原因")
+    assert len(set(asks.values())) == len(asks)  # each reason box says what it is for
+    accept = workflow.transition("accept")
+    assert (accept.label_for("assist"), accept.label_for("proxy")) == ("受理", "受理委托")
+    [system] = [t for t in workflow.transitions if t.system]
+    assert (system.id, system.label, system.to) == ("result_fed_back", "结果已反馈", "result_received")
+    assert system not in workflow.available("in_department")
+
+
+@pytest.mark.parametrize("bad", [{"system": "yes"}, {"mode_labels": {"citizen": "受理"}}, {"note_label": 3}])
+def test_a_system_step_is_a_boolean_and_a_mode_label_names_a_known_mode(config_dir, bad):
+    doc = small_workflow()
+    doc["transitions"][0].update(bad)
+    write_workflow(config_dir, doc)
+    problem = only_error(config_dir)
+    assert problem.pointer.startswith("/transitions/0/") and problem.line > 0, problem.format()
 
 
 def test_an_unknown_guard_word_fails_when_the_config_is_loaded(config_dir):

@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from case_screens import PASSWORD, fill_with_demo, make_site, open_elderly_case, signed_in
+from case_screens import PASSWORD, fill_with_demo, make_site, open_elderly_case, signed_in, with_result
 from conftest import CONFIG, needs_chromium, needs_pdf, screenshot, sign_in
 from daiban.models import AuditLog
 from daiban.web import create_app
@@ -255,7 +255,7 @@ def test_the_rating_link_page_prints_and_its_link_says_https_behind_https(site, 
     behind_https = another_app(db_url, tmp_path, HTTPS=True)
     village = signed_in(behind_https, "village")
     open_elderly_case(village)
-    shown = village.post(f"/admin/ratings/{Case.get().id}/link")
+    shown = village.post(f"/admin/ratings/{with_result(Case.get()).id}/link")  # rated after the result
     assert_no_inline_script(shown, https=True, where="rating link")
     page = shown.get_data(as_text=True)
     assert "data-print" in page

@@ -188,8 +188,11 @@ def test_queues_follow_each_scope(site):
     assert overdue_of("bureau") == {ours.number, theirs.number}
     assert overdue_of("civil") == {ours.number, theirs.number}  # 民政局 decides the matter
     assert overdue_of("health") == {theirs.number}  # only what was relayed to 卫健委
-    relay.finish(leg, user("health"), Result("approved", "卫〔2026〕2号"))
+    relay.finish(leg, user("health"), Result("approved", "卫〔2026〕2号"), workflow=WORKFLOW,
+                 calendar=CALENDAR, today=D(2026, 10, 8))
     assert overdue_of("health") == set()
+    assert overdue_of("bureau") == {ours.number}  # its decision fed the result back: out of every queue
+    assert Case.get_by_id(theirs.id).status == "result_received"
 
 
 def test_a_stopped_clock_is_not_reminded_but_stays_overdue_if_it_was(site):
@@ -362,10 +365,11 @@ def test_the_command_queues_and_delivers_once(site, db_url):
 
 
 def test_open_rectifications_are_reminded_near_and_after_their_deadline(site):
+    from case_screens import with_result
     from daiban.supervision.alerts import rectification_reminders
     from daiban.supervision.ratings import Given, record_rating
 
-    case = new_case("village")
+    case = with_result(new_case("village"), D(2026, 9, 29))  # rated at the follow-up, after its result
     agent = user("village")
     # Rated 不满意 on Wed 30 Sep: due Tue 13 Oct (after the National Day holiday).
     record_rating(case, Given(2), "follow_up_call", agent, D(2026, 9, 30), REF.supervision, CALENDAR)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from case_screens import BORN_1940, PASSWORD, make_site, open_elderly_case, signed_in
+from case_screens import BORN_1940, PASSWORD, make_site, open_elderly_case, signed_in, with_result
 from daiban.accounts import create_user
 from daiban.models import Case, ServiceCenter
 from daiban.supervision.models import Rating, Rectification
@@ -24,6 +24,15 @@ def test_the_agent_records_a_bad_rating_and_its_rectification_is_listed(site):
     client = signed_in(site, "village")
     open_elderly_case(client)
     case = Case.get()
+    page = client.get(f"/admin/cases/{case.id}/").get_data(as_text=True)  # no result yet: nothing to rate
+    assert "rating-form" not in page and f"/admin/ratings/{case.id}/link" not in page
+    assert "反馈办理结果后，回访时请群众评价" in page
+    for action in ("record", "link"):
+        refused = client.post(f"/admin/ratings/{case.id}/{action}", data={"level": "5", "channel": "on_site"},
+                              follow_redirects=True).get_data(as_text=True)
+        assert "还没有办理结果，不能评价" in refused
+    assert Rating.select().count() == 0
+    case = with_result(case)
     page = client.get(f"/admin/cases/{case.id}/").get_data(as_text=True)
     assert "登记评价" in page and "生成评价二维码" in page
     page = client.post(f"/admin/ratings/{case.id}/record", data={
@@ -46,7 +55,7 @@ def test_the_agent_records_a_bad_rating_and_its_rectification_is_listed(site):
 def test_a_missing_level_is_refused_beside_the_case(site):
     client = signed_in(site, "village")
     open_elderly_case(client)
-    case = Case.get()
+    case = with_result(Case.get())
     page = client.post(f"/admin/ratings/{case.id}/record", data={"channel": "on_site"},
                        follow_redirects=True).get_data(as_text=True)
     assert "请选择满意程度" in page and Rating.select().count() == 0
@@ -57,7 +66,7 @@ def test_a_missing_level_is_refused_beside_the_case(site):
 def test_the_citizen_rates_through_the_qr_link_once(site):
     client = signed_in(site, "village")
     open_elderly_case(client)
-    case = Case.get()
+    case = with_result(Case.get())
     page = client.post(f"/admin/ratings/{case.id}/link").get_data(as_text=True)
     assert "<svg" in page and "请扫码评价" in page
     address = re.search(r'class="rating-address[^"]*">([^<]+)<', page).group(1)
@@ -80,7 +89,7 @@ def test_the_citizen_rates_through_the_qr_link_once(site):
 def test_a_rectification_is_worked_and_an_appeal_decided_by_the_bureau(site):
     client = signed_in(site, "village")
     open_elderly_case(client)
-    case = Case.get()
+    case = with_result(Case.get())
     client.post(f"/admin/ratings/{case.id}/record", data={"level": "1", "channel": "on_site"})
     row = Rectification.get()
     url = f"/admin/rectifications/{row.id}"
@@ -111,7 +120,8 @@ def test_a_rectification_is_worked_and_an_appeal_decided_by_the_bureau(site):
 def test_a_lock_version_that_is_no_plain_number_is_no_500(site, version):
     client = signed_in(site, "village")
     open_elderly_case(client)
-    client.post(f"/admin/ratings/{Case.get().id}/record", data={"level": "1", "channel": "on_site"})
+    client.post(f"/admin/ratings/{with_result(Case.get()).id}/record",
+                data={"level": "1", "channel": "on_site"})
     row = Rectification.get()
     response = client.post(f"/admin/rectifications/{row.id}/call",
                            data={"lock_version": version, "call_note": "已回访"})

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from case_screens import with_result
 from conftest import CONFIG, TODAY
 from daiban.cases.service import open_case
 from daiban.catalog.loader import load_catalog
@@ -41,10 +42,25 @@ def people(db):
 OPENED = D(2026, 9, 21)
 
 
-def a_case(agent, day=OPENED):
+def a_case(agent, day=OPENED, result=True):
+    """An assisted case; with its result in (a case is rated only after the result) unless not."""
     values = {"name": "巴特尔", "id_number": "15222319450101002X", "living_place": "home"}
-    return open_case(ELDERLY, ELDERLY.version, values, "assist", "window", agent, agent.center, day,
+    case = open_case(ELDERLY, ELDERLY.version, values, "assist", "window", agent, agent.center, day,
                      CALENDAR, workflow=CATALOG.workflow)
+    return with_result(case, day) if result else case
+
+
+def test_no_rating_and_no_link_before_the_result(people):
+    agent, _ = people
+    case = a_case(agent, result=False)
+    with pytest.raises(RatingRefused, match="还没有办理结果，不能评价"):
+        record_rating(case, Given(5), "on_site", agent, D(2026, 9, 22), SETTINGS, CALENDAR)
+    with pytest.raises(RatingRefused, match="还没有办理结果"):
+        issue_link(case, agent, D(2026, 9, 22), SETTINGS)
+    assert Rating.select().count() == 0 and RatingLink.select().count() == 0
+    rating = record_rating(with_result(case, D(2026, 9, 22)), Given(5), "on_site", agent, D(2026, 9, 22),
+                           SETTINGS, CALENDAR)
+    assert rating.visit == 1
 
 
 def test_a_good_rating_is_kept_once_per_visit(people):
@@ -66,8 +82,8 @@ def test_a_good_rating_is_kept_once_per_visit(people):
 SERVED = D(2026, 9, 23)
 
 
-def served(case, agent, step="accept", day=SERVED):
-    """A new service step on the case (受理委托, …): what begins a new visit."""
+def served(case, agent, step="return_materials", day=SERVED):
+    """A new service step on the case (归还材料, 回访 …): what begins a new visit."""
     from daiban.cases.service import transition
 
     return transition(case, step, agent, "申请人撤回", case.lock_version, day, CALENDAR,
@@ -92,7 +108,7 @@ def test_one_visit_one_rating_a_good_one_cannot_be_stacked_on_a_bad_one(people):
     with pytest.raises(RatingRefused, match="第 2 次服务已评价"):
         record_rating(case, Given(5), "on_site", agent, D(2026, 9, 23), SETTINGS, CALENDAR)
     with pytest.raises(RatingRefused, match="现在只能评价第 2 次服务|第 3 次"):
-        record_rating(served(case, agent, "terminate"), Given(5), "on_site", agent, SERVED, SETTINGS,
+        record_rating(served(case, agent, "follow_up"), Given(5), "on_site", agent, SERVED, SETTINGS,
                       CALENDAR, visit=7)
     assert AuditLog.select().where(AuditLog.object_type == "rating").count() == 2
 

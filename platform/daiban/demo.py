@@ -162,6 +162,9 @@ def create_demo_activity(reference, matters: dict, today, days: int = 180, cases
                                       DEMO_COMMENTS[level_given]),
                           rng.choice(["on_site", "follow_up_call"]), agent, day, settings, calendar)
             case = act(case, "follow_up", agent, day, "电话回访")
+            for row in materials.checklist(case):  # 容缺 supplied before closing (办结 checks it)
+                if row.status == "deferred":
+                    materials.supply(row, agent, day)
             case = act(case, "close", agent, day)
         except CaseError:
             continue  # a demo case that could not go further stays where it is

@@ -223,7 +223,7 @@ class AuditLog(BaseModel):
     summary = peewee.CharField(max_length=255, default="")
     before = peewee.TextField(null=True)
     after = peewee.TextField(null=True)
-    outcome = peewee.CharField(max_length=16, default="success")
+    outcome = peewee.CharField(max_length=16, default="success", index=True)
     prev_hash = peewee.CharField(max_length=64, null=True)
     row_hash = peewee.CharField(max_length=64, null=True)
 

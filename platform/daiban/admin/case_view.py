@@ -300,6 +300,7 @@ class CaseView(RoleGuard, BaseView):
             decisions=RESULT_DECISIONS,
             legs=legs, me=current_user.user, people=display_names(h.sent_by for h in legs),
             can_relay=current_principal().can("handoff", "create"),
+            relay_open=case.result_on is None and not ref.workflow.is_final(case.status),
             can_take=current_principal().can("handoff", "edit"),
             higher=higher, departments=departments,
             commissions=commission.commissions(case),
@@ -309,6 +310,7 @@ class CaseView(RoleGuard, BaseView):
             scans=_scans_by_material(case),
             ratings=ratings.ratings(case),
             can_rate=current_principal().can("rating", "create"),
+            rating_open=ratings.rating_refusal(case) is None,
             rating_channels=AGENT_CHANNELS, rating_levels=sorted(RATING_LEVELS.items(), reverse=True),
             rating_indicators=RATING_INDICATORS,
         )
@@ -597,7 +599,9 @@ class CaseView(RoleGuard, BaseView):
                 relay.receive(leg, user)
             elif step == "finish":
                 result = Result(decision, request.form.get("result_number")) if decision else None
-                relay.finish(leg, user, result, request.form.get("note", ""))
+                ref = self._ref()
+                relay.finish(leg, user, result, request.form.get("note", ""), workflow=ref.workflow,
+                             calendar=ref.calendar, today=datetime.date.today())
             else:
                 abort(404)
             flash("已更新接力", "success")

@@ -19,7 +19,7 @@ from daiban.db import parse_id
 from daiban.models import Case
 from daiban.supervision import rectification as rect
 from daiban.supervision.models import RATING_CHANNELS, RECTIFICATION_STATUSES, Rectification
-from daiban.supervision.ratings import Given, issue_link, record_rating
+from daiban.supervision.ratings import Given, RatingRefused, issue_link, record_rating
 
 AGENT_CHANNELS = {k: v for k, v in RATING_CHANNELS.items() if k != "link"}  # the link is the citizen's
 
@@ -73,7 +73,11 @@ class RatingView(RoleGuard, BaseView):
     def link(self, case_id: int):
         """A new rating link and its QR code, to print or show to the citizen (shown only now)."""
         case = self._case(case_id)
-        token, link = issue_link(case, current_user.user, datetime.date.today(), _ref().supervision)
+        try:
+            token, link = issue_link(case, current_user.user, datetime.date.today(), _ref().supervision)
+        except RatingRefused as exc:  # no result yet, or this visit is rated already
+            flash(str(exc), "error")
+            return redirect(url_for("cases.details", case_id=case.id))
         address = url_for("rating.rate", token=token, _external=True)
         qr = segno.make(address, error="m").svg_inline(scale=5, dark="#000")
         return self.render("admin/supervision/rating_link.html", case=case, link=link, address=address,

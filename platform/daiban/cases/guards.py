@@ -1,7 +1,8 @@
 """Step guards (门槛): what must hold before a case takes a step, in one registry.
 
 A transition names its guards in config/workflow/case.yaml (`guards: [materials_complete, …]`);
-`GUARDS` maps each word to a function `(case, today) -> problem or None`, and the workflow
+`GUARDS` maps each word to a function `(case, today, note) -> problem or None` (the note is what
+the person wrote with the step: `deferred_settled` reads it), and the workflow
 schema lists the same words, so an unknown one fails when the config is loaded. Every path to a
 step asks `refusal`: `service.transition`, and `relay.send_up` / `relay.send_to_departments`
 (a relay leg out of the center is the 报送 step itself), so a 代办 case reaches no higher level
@@ -25,7 +26,7 @@ BUILD = "material:build"  # the materials event that records the checklist was m
 SETTLED = ("received", "deferred", "supplied", "not_needed", "verified")  # nothing more is needed now
 MANDATES = ("commission", "renewal")  # the commission kinds that give the agent a mandate
 
-Guard = Callable[[Case, datetime.date], "str | None"]
+Guard = Callable[[Case, datetime.date, str], "str | None"]
 
 
 # --- materials (收件清单) -----------------------------------------------------------------------
@@ -63,7 +64,7 @@ def overdue_deferrals(case: Case, today: datetime.date) -> list[CaseMaterial]:
                 .order_by(CaseMaterial.promised_on, CaseMaterial.position))
 
 
-def materials_complete(case: Case, today: datetime.date) -> str | None:
+def materials_complete(case: Case, today: datetime.date, note: str = "") -> str | None:
     """The checklist is made, every needed material is received, deferred or ruled out, and no
     deferred one is past its promised date."""
     if not checklist_built(case):
@@ -77,6 +78,22 @@ def materials_complete(case: Case, today: datetime.date) -> str | None:
         names = "、".join(f"{r.name}（承诺 {r.promised_on} 前补交）" for r in late)
         return f"容缺材料逾期未补交：{names}"
     return None
+
+
+def deferred_pending(case: Case) -> list[CaseMaterial]:
+    """Deferred (容缺) materials still to be supplied, in the checklist's order: what the case page
+    marks 容缺待补, the ledger counts as 待补 and the quarterly report as 待补交."""
+    return [row for row in checklist(case) if row.status == "deferred"]
+
+
+def deferred_settled(case: Case, today: datetime.date, note: str = "") -> str | None:
+    """No deferred material is still outstanding, or the note names every one still outstanding
+    (the recorded reason for closing without them, kept in the step's event)."""
+    unnamed = [row.name for row in deferred_pending(case) if row.name not in (note or "")]
+    if not unnamed:
+        return None
+    return (f"容缺材料尚未补交：{'、'.join(unnamed)}；请先登记补交，或在说明中逐一写明这些材料及"
+            f"办结原因")
 
 
 # --- the commission (代办服务委托书) -------------------------------------------------------------
@@ -100,7 +117,7 @@ def latest_signed(case_id: int) -> Commission | None:
             .first())
 
 
-def commission_in_force(case: Case, today: datetime.date) -> str | None:
+def commission_in_force(case: Case, today: datetime.date, note: str = "") -> str | None:
     """A proxy case acts only under a signed commission valid today (an assisted case needs none)."""
     if case.mode != "proxy" or in_force(case, today) is not None:
         return None
@@ -133,7 +150,7 @@ def waiting_departments(case: Case) -> list[Handoff]:
     return [h for h in department_legs if h.group == group and h.status != "done"]
 
 
-def departments_decided(case: Case, today: datetime.date) -> str | None:
+def departments_decided(case: Case, today: datetime.date, note: str = "") -> str | None:
     """Every department the case was routed to in parallel has recorded its decision."""
     waiting = waiting_departments(case)
     if not waiting:
@@ -147,17 +164,19 @@ GUARDS: dict[str, Guard] = {
     "materials_complete": materials_complete,
     "commission_in_force": commission_in_force,
     "departments_decided": departments_decided,
+    "deferred_settled": deferred_settled,
 }
 
 
-def problems(step: Transition, case: Case, today: datetime.date) -> list[str]:
-    """What keeps `case` from taking `step` on `today`, in Chinese; empty when nothing does."""
-    return [p for p in (GUARDS[word](case, today) for word in step.guards) if p]
+def problems(step: Transition, case: Case, today: datetime.date, note: str = "") -> list[str]:
+    """What keeps `case` from taking `step` on `today` (with `note`), in Chinese; empty when
+    nothing does."""
+    return [p for p in (GUARDS[word](case, today, note) for word in step.guards) if p]
 
 
-def refusal(step: Transition, case: Case, today: datetime.date) -> str | None:
+def refusal(step: Transition, case: Case, today: datetime.date, note: str = "") -> str | None:
     """The message refusing `step` on `case`, naming everything that is missing, or None."""
-    found = problems(step, case, today)
+    found = problems(step, case, today, note)
     if not found:
         return None
-    return f"办件 {case.number} 还不能“{step.label}”：" + "；".join(found)
+    return f"办件 {case.number} 还不能“{step.label_for(case.mode)}”：" + "；".join(found)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import peewee
 
 from daiban.cases.materials import ACTION_LABELS, BUILD, DEFER, RECEIVE, UPLOAD
-from daiban.cases.service import RESULT_DECISIONS
+from daiban.cases.service import RESULT_DECISIONS, SYSTEM
 from daiban.catalog.workflow import OPEN_TRANSITION, Workflow
 from daiban.models import (
     AuditLog,
@@ -37,6 +37,7 @@ from daiban.supervision.models import Rating, Rectification
 
 OPEN_LABEL = "受理建档"
 CITIZEN = "群众本人"  # a rating left through the link has no account behind it
+PLATFORM = "系统"  # a step the platform made by itself (结果已反馈, 容缺逾期退回补正)
 
 
 @dataclass(frozen=True)
@@ -119,11 +120,12 @@ def _state_steps(case: Case, workflow: Workflow, people: _People) -> list[Step]:
     steps = []
     for e in CaseEvent.select().where(CaseEvent.case == case.id).order_by(CaseEvent.id):
         t = workflow.transition(e.transition)
-        label = t.label if t is not None else (
+        label = t.label_for(case.mode) if t is not None else (
             OPEN_LABEL if e.transition == OPEN_TRANSITION else e.transition)
         state = (f"{workflow.label(e.from_status)} → {workflow.label(e.to_status)}" if e.from_status
                  else workflow.label(e.to_status))
-        steps.append(Step(e.at, "state", label, people.of_id(e.actor_id), e.note or "", state))
+        person = PLATFORM if e.role == SYSTEM else people.of_id(e.actor_id)
+        steps.append(Step(e.at, "state", label, person, e.note or "", state))
     return steps
 
 

@@ -9,6 +9,13 @@ a relay leg says where the case physically is and who must act next.
 transaction, with its guards (`cases.guards`: materials complete and, for a proxy case, a signed
 commission in force). A case already submitted may be passed on further only while the same
 guards still hold; a case not yet accepted and collected goes nowhere.
+
+**The last department's decision feeds the result back.** When the last department leg of the
+latest batch is finished (办结 with its decision), the platform makes the `system` transition
+`result_fed_back` (结果已反馈 → 已出结果) in the same transaction as the leg, audited: the result
+is recorded with `result_on` that day (the time limit is judged on it), combined over the
+parallel departments (`combined`: 不予办理 if any refused, 准予办理 if all approved, else 其他),
+and the case's first agent gets an in-app message (outbox kind `result`) to take the next step.
 """
 
 from __future__ import annotations
@@ -26,13 +33,16 @@ from daiban.cases.service import (
     CaseError,
     Result,
     _write_transaction,
+    system_step,
     transition,
 )
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.workflow import Workflow
 from daiban.db import database
 from daiban.models import Case, CaseEvent, Department, Handoff, ServiceCenter, User
+from daiban.supervision import outbox
 
+FED_BACK = "result_fed_back"  # the system transition the last department's decision makes
 UP = {"village": ("township", "banner"), "township": ("banner",), "banner": ()}
 
 
@@ -69,6 +79,8 @@ def _submit_with_leg(case: Case, user: User, note: str, workflow: Workflow, cale
     current = Case.get_by_id(case.id)
     if workflow.is_final(current.status):
         raise RelayRefused(f"办件 {current.number} 已{workflow.label(current.status)}，不能再转出")
+    if current.result_on is not None:
+        raise RelayRefused(f"办件 {current.number} 已有办理结果（{current.result_on}），不能再报送")
     lock = current.lock_version if expected_lock_version is None else expected_lock_version
     steps = [t for t in (workflow.transition(i) for i in SUBMITTING) if t is not None]
     step = next((t for t in steps if current.status in t.from_states), None)
@@ -143,10 +155,14 @@ def receive(leg: Handoff, user: User) -> Handoff:
     return Handoff.get_by_id(leg.id)
 
 
-def finish(leg: Handoff, user: User, result: Result | None = None, note: str = "") -> Handoff:
-    """Close a leg: a department records its decision and certificate number; a center passes it on."""
+def finish(leg: Handoff, user: User, result: Result | None = None, note: str = "", *,
+           workflow: Workflow, calendar: WorkCalendar, today: datetime.date | None = None) -> Handoff:
+    """Close a leg: a department records its decision and certificate number; a center passes it on.
+    The last department of the batch to decide feeds the result back to the case's first agent
+    (see the module's note), in the same transaction."""
     if leg.status == "done":
         raise RelayRefused("该接力已办结")
+    today = today or datetime.date.today()
     changes = {"status": "done", "note": (leg.note + "\n" + note).strip() if note else leg.note}
     if leg.to_department_id is not None:
         if result is None or result.decision not in RESULT_DECISIONS:
@@ -154,7 +170,8 @@ def finish(leg: Handoff, user: User, result: Result | None = None, note: str = "
         changes.update(result_decision=result.decision, result_number=result.stored_number())
     if leg.status == "sent":
         changes.update(received_by=user.username, received_at=datetime.datetime.now())
-    with database.atomic():
+    fed_back = None
+    with _write_transaction():
         updated = (Handoff.update(**changes)
                    .where((Handoff.id == leg.id) & (Handoff.status != "done")).execute())
         if not updated:
@@ -162,7 +179,51 @@ def finish(leg: Handoff, user: User, result: Result | None = None, note: str = "
         _record(user, leg.case, f"办结接力（{leg.target_name}）"
                 + (f"：{RESULT_DECISIONS[result.decision]}" if result is not None and
                    leg.to_department_id is not None else ""))
+        if leg.to_department_id is not None:
+            fed_back = _feed_back(Case.get_by_id(leg.case_id), leg.group, workflow, calendar, today)
+    if fed_back is not None:
+        outbox.deliver_pending([outbox.InAppSender()], key=fed_back)
     return Handoff.get_by_id(leg.id)
+
+
+def combined(batch: list[Handoff]) -> tuple[Result, str]:
+    """The case's result from its departments' decisions (并联办理): 不予办理 if any refused, 准予办理
+    if all approved, else 其他; the numbers by department (cut to the column, the note keeps all),
+    and a note naming each department's decision."""
+    decisions = {h.result_decision for h in batch}
+    decision = "refused" if "refused" in decisions else "approved" if decisions == {"approved"} else "other"
+    numbered = [h for h in batch if h.result_number]
+    if len(batch) == 1:
+        number = batch[0].result_number
+    else:
+        number = "；".join(f"{h.target_name}：{h.result_number}" for h in numbered) or None
+    limit = Case.result_number.max_length
+    if number and len(number) > limit:
+        number = number[:limit - 1] + "…"
+    parts = [f"{h.target_name}：{RESULT_DECISIONS.get(h.result_decision, '')}"
+             + (f"（{h.result_number}）" if h.result_number else "") for h in batch]
+    return Result(decision, number), "责任单位办理结果：" + "；".join(parts)
+
+
+def _feed_back(case: Case, group: int, workflow: Workflow, calendar: WorkCalendar,
+               today: datetime.date) -> str | None:
+    """Inside the leg's transaction: when no department of the latest batch is still deciding,
+    record the combined result on the case (结果已反馈) and queue the first agent's message;
+    returns the message's key, or None when the case waits on (or is not where it can move)."""
+    batch = [h for h in legs(case) if h.to_department_id is not None and h.group == group]
+    latest = max((h.group for h in legs(case) if h.to_department_id is not None), default=group)
+    if group != latest or any(h.status != "done" for h in batch):
+        return None
+    result, note = combined(batch)
+    moved = system_step(case, FED_BACK, note, today, calendar, workflow=workflow, result=result)
+    if moved is None:
+        return None
+    key = f"result:{case.id}:{group}"
+    title = f"办理结果已反馈：办件 {case.number}（{RESULT_DECISIONS[result.decision]}）"
+    body = (f"办件 {case.number} 的责任单位已反馈办理结果（{note}）。请告知申请人，归还材料并归档，"
+            f"再回访评价。")
+    outbox.enqueue(key, "result", case.first_agent_id, title, body, case=case.id)
+    return key
 
 
 def incoming(user: User) -> list[Handoff]:

@@ -289,12 +289,15 @@ def _refuse_unless_allowed(current: Case, t: Transition | None, transition_id: s
     """Check the transition for this case and actor; return the role it is made in."""
     if t is None:
         raise TransitionRefused(f"流程中没有 “{transition_id}” 这一步")
+    label = t.label_for(current.mode)
     if current.status not in t.from_states:
         allowed = "、".join(f"“{workflow.label(s)}”" for s in t.from_states)
         raise TransitionRefused(
-            f"办件 {current.number} 当前为“{workflow.label(current.status)}”，不能“{t.label}”"
+            f"办件 {current.number} 当前为“{workflow.label(current.status)}”，不能“{label}”"
             f"（只能在 {allowed} 时进行）"
         )
+    if t.system:
+        raise TransitionRefused(f"“{t.label}”由系统自动完成，不能手动操作")
     if user is None or not user.active:
         raise TransitionRefused("账号不存在或已停用")
     not_held = [r for r in roles if r not in user.role_ids]
@@ -305,9 +308,9 @@ def _refuse_unless_allowed(current: Case, t: Transition | None, transition_id: s
     if role is None:
         names = "、".join(workflow.role_label(r) for r in t.roles)
         yours = "、".join(workflow.role_label(r) for r in roles) or "无角色"
-        raise TransitionRefused(f"“{t.label}”只能由{names}操作，您的角色（{yours}）不能操作")
+        raise TransitionRefused(f"“{label}”只能由{names}操作，您的角色（{yours}）不能操作")
     if t.requires_note and not note:
-        raise TransitionRefused(f"“{t.label}”须填写说明（原因或需补正的内容）")
+        raise TransitionRefused(f"“{label}”须填写说明（{t.note_label or '原因或需补正的内容'}）")
     return role
 
 
@@ -363,7 +366,7 @@ def transition(
         t = workflow.transition(transition_id)
         user = User.get_or_none(User.id == actor.user.id)
         role = _refuse_unless_allowed(current, t, transition_id, user, tuple(actor.roles), note, workflow)
-        refused = guards.refusal(t, current, today)  # the one registry every path to a step asks
+        refused = guards.refusal(t, current, today, note)  # the one registry every path to a step asks
         if refused:
             raise TransitionRefused(refused)
 
@@ -377,7 +380,8 @@ def transition(
             changes.update(result_on=today, result_decision=result.decision,
                            result_number=result.stored_number())
         _write_step(current, t, changes, user, role, note, today, workflow)
-        summary = f"{current.number}：{t.label}（{workflow.label(current.status)} → {workflow.label(t.to)}）"
+        summary = (f"{current.number}：{t.label_for(current.mode)}（{workflow.label(current.status)} → "
+                   f"{workflow.label(t.to)}）")
         audit_step(user, current.number, summary + (f"：{note}" if note else ""))
     return Case.get_by_id(case.id)
 
@@ -403,11 +407,12 @@ SYSTEM = "system"  # the role and audit actor of a step the platform makes by it
 
 
 def system_step(case: Case, transition_id: str, note: str, today: datetime.date, calendar: WorkCalendar,
-                *, workflow: Workflow) -> Case | None:
+                *, workflow: Workflow, result: Result | None = None) -> Case | None:
     """Make a transition the platform makes by itself (the alerts run: a deferred material past its
-    promised date sends the case back to 补正), if the case is in a state the transition leaves;
-    None otherwise. The event names the case's first agent (who answers for it, 首问负责) in the
-    role `system`; the audit row's actor is `system`."""
+    promised date sends the case back to 补正; the relay: the last department's decision feeds the
+    result back, `result`), if the case is in a state the transition leaves; None otherwise. The
+    event names the case's first agent (who answers for it, 首问负责) in the role `system`; the
+    audit row's actor is `system`. Inside a caller's transaction it joins that transaction."""
     from daiban import audit  # audit imports the models; the cases layer builds on both
 
     t = workflow.transition(transition_id)
@@ -420,6 +425,9 @@ def system_step(case: Case, transition_id: str, note: str, today: datetime.date,
         changes = {"status": t.to, "lock_version": current.lock_version + 1,
                    "updated_at": datetime.datetime.now()}
         changes.update(_clock_changes(current, t, today, calendar))
+        if t.records_result and result is not None:
+            changes.update(result_on=today, result_decision=result.decision,
+                           result_number=result.stored_number())
         _write_step(current, t, changes, current.first_agent, SYSTEM, note, today, workflow)
         audit.record("update", SYSTEM, roles=SYSTEM, object_type="case", object_id=current.number,
                      summary=f"{current.number}：{t.label}（{workflow.label(current.status)} → "

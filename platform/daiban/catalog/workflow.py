@@ -5,7 +5,10 @@ from which states it may be taken, where it leads, which roles (ids from `config
 take it, and what it does besides changing the state: stop the clock (行政许可法第四十五条:
 hearings, testing, expert review and 补正 are not counted), resume it, record the date the
 result came, demand a note, or issue a slip (受理单, 中止单 …); and which guards must hold
-before it is taken (`guards`, interpreted by `daiban.cases.guards`).
+before it is taken (`guards`, interpreted by `daiban.cases.guards`); what its note box asks
+for (`note_label`); its name on a case of one mode (`mode_labels`: 受理 for 帮办, 受理委托 for
+代办); and whether the platform makes it by itself (`system`: 结果已反馈 on the last
+department's decision), never a person.
 
 Pure: no Flask, no peewee. `daiban.cases.service` interprets this object; the checks that
 make it safe to interpret (known states and roles, every state reachable, a consistent clock)
@@ -48,6 +51,13 @@ class Transition:
     requires_note: bool = False
     document: str | None = None  # the slip it issues (cases.documents), e.g. "suspension_slip"
     guards: tuple[str, ...] = ()  # what must hold first (cases.guards.GUARDS), e.g. "materials_complete"
+    note_label: str | None = None  # what the note box asks for, e.g. "请写明中止原因"
+    system: bool = False  # made by the platform itself (never a button, refused to a person)
+    mode_labels: tuple[tuple[str, str], ...] = ()  # (case mode, label) where a mode names it otherwise
+
+    def label_for(self, mode: str | None) -> str:
+        """The action's name for a case of `mode` (帮办 assist, 代办 proxy)."""
+        return dict(self.mode_labels).get(mode or "", self.label)
 
     def allowed_role(self, role_ids: Iterable[str]) -> str | None:
         """The first of `role_ids` that may make this transition, or None."""
@@ -95,11 +105,13 @@ class Workflow:
         return bool(state and state.final)
 
     def available(self, state_id: str, role_ids: Iterable[str] | None = None) -> list[Transition]:
-        """Transitions that may be taken from `state_id` (by one of `role_ids`, when given)."""
+        """Transitions a person may take from `state_id` (by one of `role_ids`, when given); the
+        platform's own steps (`system`) are never offered."""
         roles = None if role_ids is None else tuple(role_ids)
         return [
             t for t in self.transitions
-            if state_id in t.from_states and (roles is None or t.allowed_role(roles) is not None)
+            if state_id in t.from_states and not t.system
+            and (roles is None or t.allowed_role(roles) is not None)
         ]
 
     def may_open(self, role_ids: Iterable[str]) -> str | None:
@@ -126,6 +138,8 @@ def compile_workflow(doc: dict, role_names: Mapping[str, str] | None = None) -> 
                 stops_clock=t["stops_clock"], resumes_clock=t["resumes_clock"],
                 records_result=t["records_result"], requires_note=t["requires_note"],
                 document=t.get("document"), guards=tuple(t.get("guards", ())),
+                note_label=t.get("note_label"), system=t.get("system", False),
+                mode_labels=tuple(sorted((t.get("mode_labels") or {}).items())),
             )
             for t in doc["transitions"]
         ),

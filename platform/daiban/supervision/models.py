@@ -27,7 +27,7 @@ RATING_CHANNELS = {"on_site": "现场评价", "follow_up_call": "回访电话", 
 RECTIFICATION_STATUSES = {"open": "整改中", "closed": "已整改", "appealed": "申诉审核中",
                           "appeal_upheld": "申诉成立（评价不计）", "appeal_rejected": "申诉驳回"}
 NOTIFICATION_KINDS = {"due_soon": "临期提醒", "overdue": "超期督办", "rectification": "差评整改",
-                      "rectification_due": "整改临期"}
+                      "rectification_due": "整改临期", "result": "结果反馈"}
 NOTIFICATION_CHANNELS = {"in_app": "站内消息", "sms": "短信"}
 REPORT_UNIT_KINDS = {"banner": "全旗", "township": "苏木乡镇", "department": "部门"}
 STANDARD_ITEMS = {

@@ -11,6 +11,10 @@
 - **The link** carries a random token of 192 bits; only its SHA-256 is stored, so the table
   cannot be used to rebuild links, a token cannot be guessed, and a used or expired link is
   refused.
+- **When**: the policy rates the service at the follow-up (回访评估评价), so a case is rated, and
+  a link or QR code made, only once its result is recorded (`rating_refusal`: 反馈办理结果 or
+  the relay's 结果已反馈 set `result_on`); before that both are refused and the case page offers
+  neither.
 - **Who answers for it**: the case's first agent (首问负责), at the case's center.
 - **A bad rating** opens a rectification due `rectification_working_days` working days later
   (a setting), counted in the working-day calendar, so holidays do not shorten it, and sends
@@ -84,6 +88,14 @@ def _check(given: Given, channel: str) -> None:
         raise RatingRefused(f"评价渠道 “{channel}” 不对：可选 {'、'.join(RATING_CHANNELS.values())}")
     if len(given.comment) > MAX_COMMENT:
         raise RatingRefused(f"评价内容不能超过 {MAX_COMMENT} 字（现有 {len(given.comment)} 字）")
+
+
+def rating_refusal(case: Case) -> str | None:
+    """Why the case may not be rated (nor a rating link made) yet, or None once its result is in."""
+    if case.result_on is None:
+        return (f"办件 {case.number} 还没有办理结果，不能评价：反馈办理结果后，在回访时请群众评价或生成"
+                f"评价二维码")
+    return None
 
 
 def ratings(case: Case) -> list[Rating]:
@@ -175,6 +187,9 @@ def record_rating(case: Case, given: Given, channel: str, recorded_by: User, tod
             raise RatingRefused("办件不存在")
         if today < current.accepted_on:
             raise RatingRefused(f"评价日期 {today} 早于受理日期 {current.accepted_on}")
+        refused = rating_refusal(current)
+        if refused:
+            raise RatingRefused(refused)
         rating = _insert(current, given, channel, _visit_or_refuse(current, visit), recorded_by, today,
                          settings, calendar)
         audit.record("create", recorded_by.username, roles=recorded_by.roles, object_type="rating",
@@ -195,6 +210,9 @@ def issue_link(case: Case, created_by: User, today: datetime.date,
     """A new rating link for the case's next unrated visit: the token (shown once, never stored)
     and its record. Earlier unused links of that visit stop working."""
     current = Case.get_by_id(case.id)
+    refused = rating_refusal(current)
+    if refused:
+        raise RatingRefused(refused)
     visit = _visit_or_refuse(current, None)
     token = secrets.token_urlsafe(24)
     with _write_transaction():
