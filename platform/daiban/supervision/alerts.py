@@ -334,24 +334,11 @@ def rectification_reminders(today: datetime.date, settings: SupervisionSettings,
 # --- deferred materials (容缺) ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class DeferredAlert:
-    """A deferred material not supplied yet whose promised date is near, today or past."""
+class DeferredAlert(Alert):
+    """A deferred material not supplied yet whose promised date is near, today or past: an Alert
+    whose days count to the promised date instead of the case's due date."""
 
-    material: CaseMaterial
-    case: Case
-    days_left: int  # working days until the promised date (0 on it; negative once past)
-    is_overdue: bool
-    escalation: Escalation | None = None
-
-    @property
-    def overdue_days(self) -> int:
-        """Working days past the promised date (0 when not overdue)."""
-        return max(0, -self.days_left) if self.is_overdue else 0
-
-    @property
-    def level(self) -> int:
-        """The escalation level reached, 0 for none."""
-        return self.escalation.level if self.escalation else 0
+    material: CaseMaterial | None = None
 
 
 def deferred_materials(today: datetime.date, settings: SupervisionSettings, calendar: WorkCalendar,
@@ -374,9 +361,11 @@ def deferred_materials(today: datetime.date, settings: SupervisionSettings, cale
         promised = row.promised_on
         if promised < today:
             left = -calendar.working_days_between(promised, today)
-            found.append(DeferredAlert(row, row.case, left, True, settings.escalation(max(0, -left))))
+            found.append(DeferredAlert(row.case, left, True, settings.escalation(max(0, -left)),
+                                       material=row))
         else:
-            found.append(DeferredAlert(row, row.case, calendar.working_days_between(today, promised), False))
+            found.append(DeferredAlert(row.case, calendar.working_days_between(today, promised), False,
+                                       material=row))
     return sorted(found, key=lambda a: (not a.is_overdue, a.days_left, a.case.id, a.material.id))
 
 
