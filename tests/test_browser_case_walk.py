@@ -123,16 +123,23 @@ def test_a_proxy_case_from_the_village_to_the_department_and_back(db_url, db, se
     screenshot(page, "walk-03-to-department")
     sign_out(page)
 
-    # The liaison receives it and records the result.
+    # The liaison receives it (the case's 部门接收 too), suspends it for a test and then decides.
     sign_in(page, base, "liaison")
     page.goto(case_url)
     page.locator("table.relay-legs").get_by_role("button", name="接收", exact=True).click()
+    assert Case.get().status == "in_department"
+    assert "部门办理中" in page.locator(".case-status").inner_text()
+    assert page.locator("form.transition-form").get_by_role("button", name="部门接收").count() == 0
+    step(page, "中止办理", note="送检验检测")
+    assert Case.get().status == "suspended" and Case.get().clock_stopped_on is not None
+    screenshot(page, "walk-03b-suspended-at-the-department")
     leg = page.locator("table.relay-legs form").filter(has=page.locator("[name=result_decision]"))
     leg.locator("[name=result_decision]").select_option("approved")
     leg.locator("[name=result_number]").fill("民高津〔2026〕17号")
     leg.get_by_role("button", name="办结").click()
-    # The decision brings the case back: 已出结果, and nothing left for the liaison to do.
+    # The decision brings the case back even while suspended: 已出结果, the clock running again.
     assert Case.get().status == "result_received" and Case.get().result_on is not None
+    assert Case.get().clock_stopped_on is None
     assert page.locator("form.transition-form").count() == 0
     assert page.locator("form.transition-form").get_by_role("button", name="反馈办理结果").count() == 0
     screenshot(page, "walk-04-result")

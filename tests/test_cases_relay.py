@@ -11,7 +11,6 @@ from daiban.cases.relay import (
     RelayRefused,
     higher_centers,
     incoming,
-    receive,
     waiting_departments,
 )
 from daiban.cases.service import (
@@ -47,6 +46,11 @@ def send_to_departments(case, departments, user, note="", **kwargs):
 def finish(leg, user, result=None, note="", **kwargs):
     kwargs.setdefault("today", DRIVEN)
     return relay.finish(leg, user, result, note, workflow=WORKFLOW, calendar=CALENDAR, **kwargs)
+
+
+def receive(leg, user, **kwargs):
+    kwargs.setdefault("today", DRIVEN)
+    return relay.receive(leg, user, workflow=WORKFLOW, calendar=CALENDAR, **kwargs)
 
 
 def civil():
@@ -255,3 +259,63 @@ def test_the_resubmit_after_correction_goes_with_its_leg(world):
     assert Case.get_by_id(case.id).status == "submitted"
     steps = [e.transition for e in CaseEvent.select().where(CaseEvent.case == case.id)]
     assert steps[-1] == "resubmit"
+
+
+def test_a_department_taking_its_leg_is_the_cases_department_receipt(world):
+    case = drive_to(world, new_case(world), "materials_collected")
+    [leg] = send_to_departments(case, [civil()], world.users["village_agent"])
+    assert Case.get_by_id(case.id).status == "submitted"
+    liaison = world.users["department_liaison"]
+    assert relay.sent_leg_for(case, liaison).id == leg.id
+    receive(leg, liaison)
+    case = Case.get_by_id(case.id)
+    assert case.status == "in_department"
+    event = CaseEvent.select().where(CaseEvent.case == case.id).order_by(CaseEvent.id.desc()).first()
+    assert (event.transition, event.actor_id, event.role) == ("receive", liaison.id, "department_liaison")
+    assert relay.sent_leg_for(case, liaison) is None
+    labels = [s.label for s in case_history(case, WORKFLOW)]
+    assert "部门接收" in labels
+
+
+def test_a_center_taking_its_leg_leaves_the_case_submitted(world):
+    case = drive_to(world, new_case(world), "materials_collected")
+    up = send_up(case, center("xinlin-center"), world.users["village_agent"])
+    receive(up, world.users["township_agent"])
+    assert Case.get_by_id(case.id).status == "submitted"
+
+
+def test_a_decision_during_suspension_resumes_the_clock_and_feeds_the_result_back(world):
+    case = drive_to(world, new_case(world), "materials_collected")
+    [leg] = send_to_departments(case, [civil()], world.users["village_agent"])
+    liaison = world.users["department_liaison"]
+    receive(leg, liaison)
+    stopped_on, decided_on = datetime.date(2026, 9, 23), datetime.date(2026, 9, 29)
+    case = act(world, Case.get_by_id(case.id), "suspend", "department_liaison", stopped_on, "送检验检测")
+    due = case.due_on
+    finish(leg, liaison, Result("approved", "民〔2026〕5号"), today=decided_on)
+    case = Case.get_by_id(case.id)
+    assert (case.status, case.result_on, case.result_number) == (
+        "result_received", decided_on, "民〔2026〕5号")
+    days = CALENDAR.working_days_between(stopped_on, decided_on)
+    assert days > 0  # the working days from 23 Sep to 29 Sep are not counted
+    assert (case.clock_stopped_on, case.stopped_working_days) == (None, days)
+    assert case.due_on == CALENDAR.add_working_days(due, days).on
+    event = CaseEvent.select().where(CaseEvent.case == case.id).order_by(CaseEvent.id.desc()).first()
+    assert (event.transition, event.from_status, event.role) == (
+        "result_fed_back_after_suspension", "suspended", "system")
+    assert Notification.get(Notification.case == case.id).recipient_id == case.first_agent_id
+
+
+def test_no_department_decides_while_the_case_is_back_for_correction(world):
+    case = drive_to(world, new_case(world), "materials_collected")
+    [leg] = send_to_departments(case, [civil()], world.users["village_agent"])
+    liaison = world.users["department_liaison"]
+    receive(leg, liaison)
+    case = act(world, Case.get_by_id(case.id), "return_for_correction", "department_liaison", DRIVEN,
+               "缺少收入证明")
+    with pytest.raises(RelayRefused, match="退回补正.*不能作出办理决定"):
+        finish(leg, liaison, Result("approved", "民1"))
+    assert Handoff.get_by_id(leg.id).status == "received"  # nothing written
+    case = act(world, case, "resubmit", "village_agent", DRIVEN)
+    finish(leg, liaison, Result("approved", "民1"))
+    assert Case.get_by_id(case.id).status == "result_received"

@@ -32,6 +32,8 @@ SHIPPED = [
      False, False, True, False),
     ("result_fed_back", ["submitted", "in_department"], "result_received", ["department_liaison"],
      False, False, True, False),
+    ("result_fed_back_after_suspension", ["suspended"], "result_received", ["department_liaison"],
+     False, True, True, False),
     ("return_materials", ["result_received"], "materials_returned", AGENTS, False, False, False, False),
     ("follow_up", ["materials_returned"], "followed_up", [*AGENTS, "bureau"], False, False, False, False),
     ("close", ["followed_up"], "closed", AGENTS, False, False, False, False),
@@ -140,9 +142,12 @@ def test_the_shipped_steps_say_what_their_note_is_for_and_name_the_assist_accept
     assert len(set(asks.values())) == len(asks)  # each reason box says what it is for
     accept = workflow.transition("accept")
     assert (accept.label_for("assist"), accept.label_for("proxy")) == ("受理", "受理委托")
-    [system] = [t for t in workflow.transitions if t.system]
-    assert (system.id, system.label, system.to) == ("result_fed_back", "结果已反馈", "result_received")
-    assert system not in workflow.available("in_department")
+    system = [t for t in workflow.transitions if t.system]
+    assert [(t.id, t.label, t.to) for t in system] == [
+        ("result_fed_back", "结果已反馈", "result_received"),
+        ("result_fed_back_after_suspension", "结果已反馈", "result_received")]
+    assert system[0] not in workflow.available("in_department")
+    assert system[1] not in workflow.available("suspended")
 
 
 @pytest.mark.parametrize("bad", [{"system": "yes"}, {"mode_labels": {"citizen": "受理"}}, {"note_label": 3}])

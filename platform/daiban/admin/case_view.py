@@ -25,6 +25,7 @@ from daiban.cases.service import (
     SUBMITTING,
     Actor,
     Applicant,
+    CaseConflict,
     CaseError,
     Result,
     available_transitions,
@@ -595,11 +596,12 @@ class CaseView(RoleGuard, BaseView):
             abort(403)
         decision = request.form.get("result_decision")
         try:
+            ref = self._ref()
             if step == "receive":
-                relay.receive(leg, user)
+                relay.receive(leg, user, workflow=ref.workflow, calendar=ref.calendar,
+                              today=datetime.date.today())
             elif step == "finish":
                 result = Result(decision, request.form.get("result_number")) if decision else None
-                ref = self._ref()
                 relay.finish(leg, user, result, request.form.get("note", ""), workflow=ref.workflow,
                              calendar=ref.calendar, today=datetime.date.today())
             else:
@@ -620,8 +622,19 @@ class CaseView(RoleGuard, BaseView):
             expected = -1
         decision = request.form.get("result_decision")
         result = Result(decision, request.form.get("result_number")) if decision else None
+        step = request.form.get("transition", "")
+        # 部门接收 of a case sent to the user's department is taking its leg: one action, one name.
+        leg = relay.sent_leg_for(case, current_user.user) if step == relay.RECEIVE else None
         try:
-            case = transition(case, request.form.get("transition", ""),
+            if leg is not None:
+                if case.lock_version != expected:
+                    raise CaseConflict(f"该件已被他人更新（办件 {case.number}），请刷新后重试")
+                relay.receive(leg, current_user.user, workflow=ref.workflow, calendar=ref.calendar,
+                              today=datetime.date.today())
+                case = Case.get_by_id(case.id)
+                flash(f"已更新：现为“{ref.workflow.label(case.status)}”", "success")
+                return redirect(self.get_url(".details", case_id=case_id))
+            case = transition(case, step,
                               Actor.from_principal(current_principal()), request.form.get("note", ""),
                               expected, datetime.date.today(), ref.calendar, workflow=ref.workflow,
                               result=result)

@@ -12,10 +12,16 @@ guards still hold; a case not yet accepted and collected goes nowhere.
 
 **The last department's decision feeds the result back.** When the last department leg of the
 latest batch is finished (办结 with its decision), the platform makes the `system` transition
-`result_fed_back` (结果已反馈 → 已出结果) in the same transaction as the leg, audited: the result
+`result_fed_back` (结果已反馈 → 已出结果; from 中止 `result_fed_back_after_suspension`, which resumes
+the clock) in the same transaction as the leg, audited: the result
 is recorded with `result_on` that day (the time limit is judged on it), combined over the
 parallel departments (`combined`: 不予办理 if any refused, 准予办理 if all approved, else 其他),
 and the case's first agent gets an in-app message (outbox kind `result`) to take the next step.
+While the case is back with its agent for correction (退回补正) no department decides: the
+corrected materials are resubmitted first.
+
+**Receiving is 部门接收.** A department taking its leg of a case that waits for it (已报送) moves
+the case to 部门办理中 in the same transaction; the case page's 部门接收 takes the leg the same way.
 """
 
 from __future__ import annotations
@@ -38,11 +44,13 @@ from daiban.cases.service import (
 )
 from daiban.catalog.calendar import WorkCalendar
 from daiban.catalog.workflow import Workflow
-from daiban.db import database
 from daiban.models import Case, CaseEvent, Department, Handoff, ServiceCenter, User
 from daiban.supervision import outbox
 
-FED_BACK = "result_fed_back"  # the system transition the last department's decision makes
+# The system transitions the last department's decision makes: from 已报送/部门办理中, and from 中止
+# (the decision ends the special procedure: the clock resumes, the stopped days are not counted).
+FED_BACK = ("result_fed_back", "result_fed_back_after_suspension")
+RECEIVE = "receive"  # the case's 部门接收, made when a department takes its leg
 UP = {"village": ("township", "banner"), "township": ("banner",), "banner": ()}
 
 
@@ -141,18 +149,47 @@ def send_to_departments(case: Case, departments: list[Department], user: User, n
     return sent
 
 
-def receive(leg: Handoff, user: User) -> Handoff:
-    """The receiving side takes the case into its queue."""
+def receive(leg: Handoff, user: User, *, workflow: Workflow, calendar: WorkCalendar,
+            today: datetime.date | None = None) -> Handoff:
+    """The receiving side takes the case into its queue; a department taking a case that waits
+    for it (已报送) makes the case's 部门接收 in the same transaction, so the case and its leg agree."""
     if leg.status != "sent":
         raise RelayRefused("该接力已被接收")
-    with database.atomic():
+    today = today or datetime.date.today()
+    with _write_transaction():
         updated = (Handoff.update(status="received", received_by=user.username,
                                   received_at=datetime.datetime.now())
                    .where((Handoff.id == leg.id) & (Handoff.status == "sent")).execute())
         if not updated:
             raise RelayRefused("该接力已被他人接收，请刷新")
         _record(user, leg.case, f"接收接力（{leg.target_name}）")
+        step = workflow.transition(RECEIVE)
+        current = Case.get_by_id(leg.case_id)
+        if leg.to_department_id is not None and step is not None and current.status in step.from_states:
+            transition(current, RECEIVE, Actor.of(user), "", current.lock_version, today, calendar,
+                       workflow=workflow)
     return Handoff.get_by_id(leg.id)
+
+
+def sent_leg_for(case: Case, user: User) -> Handoff | None:
+    """The leg of `case` sent to the user's department and not yet received, if any."""
+    if user.department_id is None:
+        return None
+    return next((h for h in legs(case) if h.status == "sent" and h.to_department_id == user.department_id),
+                None)
+
+
+def _refuse_decision_unless_movable(case: Case, workflow: Workflow) -> None:
+    """A department decides only while the case can take the result: not while it is back with the
+    agent for correction (the corrected materials are resubmitted first), nor in any other state
+    the feed-back steps do not leave; a case already ended just lets its leg close."""
+    current = Case.get_by_id(case.id)
+    steps = [t for t in (workflow.transition(i) for i in FED_BACK) if t is not None]
+    if workflow.is_final(current.status) or any(current.status in t.from_states for t in steps):
+        return
+    allowed = "、".join(dict.fromkeys(f"“{workflow.label(s)}”" for t in steps for s in t.from_states))
+    raise RelayRefused(f"办件 {current.number} 当前为“{workflow.label(current.status)}”，不能作出办理决定"
+                       f"（只能在 {allowed} 时）；退回补正的办件待补正后重新报送再办结")
 
 
 def finish(leg: Handoff, user: User, result: Result | None = None, note: str = "", *,
@@ -172,6 +209,8 @@ def finish(leg: Handoff, user: User, result: Result | None = None, note: str = "
         changes.update(received_by=user.username, received_at=datetime.datetime.now())
     fed_back = None
     with _write_transaction():
+        if leg.to_department_id is not None:
+            _refuse_decision_unless_movable(leg.case, workflow)
         updated = (Handoff.update(**changes)
                    .where((Handoff.id == leg.id) & (Handoff.status != "done")).execute())
         if not updated:
@@ -215,7 +254,9 @@ def _feed_back(case: Case, group: int, workflow: Workflow, calendar: WorkCalenda
     if group != latest or any(h.status != "done" for h in batch):
         return None
     result, note = combined(batch)
-    moved = system_step(case, FED_BACK, note, today, calendar, workflow=workflow, result=result)
+    moved = None
+    for step in FED_BACK:  # the one that leaves the case's state
+        moved = moved or system_step(case, step, note, today, calendar, workflow=workflow, result=result)
     if moved is None:
         return None
     key = f"result:{case.id}:{group}"
