@@ -245,6 +245,27 @@ def test_relay_up_to_the_township_which_sees_it_in_its_queue(site):
     assert village.post(f"/admin/cases/{case.id}/relay/{leg.id}/finish").status_code == 403
 
 
+def test_the_case_pages_department_receipt_takes_the_departments_leg(site):
+    from daiban.models import Department, Handoff
+
+    village = signed_in(site, "village")
+    open_elderly_case(village)
+    case = Case.get()
+    collected(village, case)
+    civil = Department.get(Department.code == "banner-civil-affairs-bureau")
+    village.post(f"/admin/cases/{case.id}/relay/departments", data={
+        "department": civil.id, "lock_version": Case.get().lock_version})
+    assert Case.get().status == "submitted" and Handoff.get().status == "sent"
+    create_user("liaison", "吴联络员", PASSWORD, ["department_liaison"], department=civil)
+    liaison = signed_in(site, "liaison")
+    page = liaison.post(f"/admin/cases/{case.id}/act", data={
+        "transition": "receive", "lock_version": Case.get().lock_version},
+        follow_redirects=True).get_data(as_text=True)
+    assert "已更新：现为“部门办理中”" in page
+    assert (Case.get().status, Handoff.get().status) == ("in_department", "received")
+    assert Handoff.get().received_by == "liaison"
+
+
 def test_a_fresh_proxy_case_is_not_sent_to_a_department_from_the_relay_form(site):
     from daiban.models import Department, Handoff
 
