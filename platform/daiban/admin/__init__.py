@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import flask_admin
-from flask import Flask, redirect, request, url_for
+from flask import Flask, redirect, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
@@ -24,6 +24,7 @@ from daiban.admin.standard_view import StandardView
 from daiban.admin.views import VIEWS
 from daiban.models import model_label
 from daiban.web.headers import csp_nonce
+from daiban.web.sessions import return_path
 
 
 class DashboardView(AdminIndexView):
@@ -35,7 +36,7 @@ class DashboardView(AdminIndexView):
 
     def inaccessible_callback(self, name, **kwargs):
         """Send strangers to the login page."""
-        return redirect(url_for("auth.login", next=request.full_path))
+        return redirect(url_for("auth.login", next=return_path()))
 
     @expose("/")
     def index(self):

@@ -34,6 +34,7 @@ from daiban import audit
 from daiban.access import scoped
 from daiban.db import MAX_ID, database, is_postgres, parse_id
 from daiban.models import model_label
+from daiban.web.sessions import return_path
 
 AUDIT_FAILED = "保存失败：审计记录未能写入，本次修改没有保存，请稍后重试"
 EDIT_CONFLICT = "该记录已被他人修改，您的修改没有保存：请重新打开该记录，核对后再修改"
@@ -115,7 +116,7 @@ class RoleGuard:
     def inaccessible_callback(self, name, **kwargs):
         """Send strangers to the login page; refuse signed-in users with 403."""
         if current_principal() is None:
-            return redirect(url_for("auth.login", next=request.full_path))
+            return redirect(url_for("auth.login", next=return_path()))
         abort(403)
 
 

@@ -33,6 +33,7 @@ from daiban.intake.validation import IntakeResult, validate_intake
 from daiban.models import CASE_CHANNELS, Consultation
 from daiban.ops.busy import is_busy
 from daiban.publishing import compiled, search_catalog, version_in_force
+from daiban.web.sessions import expired_page
 
 LEVEL_NAMES = {"village": "嘎查村", "township": "苏木乡镇", "banner": "旗级"}
 
@@ -283,9 +284,11 @@ class IntakeView(RoleGuard, BaseView):
         return blueprint
 
     def _stale(self, error):
+        if not current_user.is_authenticated:  # the token ended with the session
+            return expired_page()
         code = (request.view_args or {}).get("code")
         row = version_in_force(code) if code is not None else None
-        if row is None or not current_user.is_authenticated or not self.allowed("create"):
+        if row is None or not self.allowed("create"):
             message = "页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试。"
             return render_template("error.html", title="请求被拒绝", message=message), 400
         matter = compiled(row)

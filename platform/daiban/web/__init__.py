@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import flask_admin
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, flash, redirect, render_template, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import IntegerConverter
@@ -83,7 +82,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         ENV_NAME=os.environ.get("DAIBAN_ENV", "production"),
         DATABASE_URL=default_url(),
         CONFIG_DIR=os.environ.get("DAIBAN_CONFIG_DIR", "config"),
-        PERMANENT_SESSION_LIFETIME=datetime.timedelta(minutes=30),  # idle timeout
+        # Only shortens config/security.yaml's idle time (tests); the cookie lives as long.
+        SESSION_IDLE_SECONDS=os.environ.get("DAIBAN_SESSION_IDLE_SECONDS") or None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
@@ -138,11 +138,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         return app.send_static_file("favicon.ico")
 
     from daiban.admin import init_admin
-    from daiban.web import audit_requests, auth, catalog, pdf, rating
+    from daiban.web import audit_requests, auth, catalog, pdf, rating, sessions
 
     pdf.init_app(app)
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
+    sessions.init_app(app)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(rating.bp)
     init_admin(app)
@@ -161,6 +162,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
+        from flask_login import current_user
+
+        # Signed out, the token most likely ended with the session (or the login page's own,
+        # which lasts as long): say that, not CSRF.
+        if not current_user.is_authenticated:
+            if request.endpoint == "auth.login":
+                flash("登录页面停留过久已失效，请重新输入用户名和密码", "warning")
+                return redirect(request.full_path)
+            return sessions.expired_page()
         message = "页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试。"
         return render_template("error.html", title="请求被拒绝", message=message), 400
 

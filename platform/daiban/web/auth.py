@@ -66,16 +66,29 @@ def security_settings():
     return current_app.extensions["daiban"].security
 
 
-def _session_expired(now: datetime.datetime) -> bool:
-    """True when the session passed its idle timeout or its absolute lifetime."""
-    settings = security_settings()
+# Requests that only look at the session and so do not count as activity: the idle clock and
+# the cookie stay as they were (the browser asks for the time left while the agent is away).
+NOT_ACTIVITY = frozenset({"sessions.status"})
+
+
+def idle_limit() -> datetime.timedelta:
+    """How long a session may stay unused: config/security.yaml's idle minutes, or the shorter
+    SESSION_IDLE_SECONDS (set as the cookie's own lifetime by `sessions.init_app`)."""
+    return current_app.permanent_session_lifetime
+
+
+def time_left(now: datetime.datetime) -> tuple[float, bool]:
+    """Seconds until the session ends (0 when it has, or has no clocks) and whether it is the idle
+    timeout that ends it first, so that activity pushes the end back (not the absolute lifetime)."""
     try:
         signed_in = datetime.datetime.fromisoformat(session.get("signed_in_at", ""))
         seen = datetime.datetime.fromisoformat(session.get("seen_at", ""))
     except (TypeError, ValueError):
-        return True
-    return (now - seen > datetime.timedelta(minutes=settings.idle_minutes)
-            or now - signed_in > datetime.timedelta(hours=settings.absolute_hours))
+        return 0.0, False
+    idle = (seen + idle_limit() - now).total_seconds()
+    lifetime = datetime.timedelta(hours=security_settings().absolute_hours)
+    absolute = (signed_in + lifetime - now).total_seconds()
+    return max(min(idle, absolute), 0.0), idle <= absolute
 
 
 @login_manager.user_loader
@@ -90,13 +103,14 @@ def load_user(session_id: str):
     if (user is None or not user.active or user.session_version != int(version)
             or (user.locked_until and user.locked_until > now)):
         return None
-    if _session_expired(now):
+    if time_left(now)[0] <= 0:
         # Said here, not in the unauthorized handler: the admin's screens redirect on their own.
         for key in ("_user_id", "_fresh", "_id", "signed_in_at", "seen_at"):
             session.pop(key, None)
         flash("登录已超时，请重新登录", "warning")
         return None
-    session["seen_at"] = now.isoformat()
+    if request.endpoint not in NOT_ACTIVITY:
+        session["seen_at"] = now.isoformat()
     return SessionUser(user, principal_for(user, roles()))
 
 
@@ -112,7 +126,7 @@ def client_ip() -> str:
     return request.remote_addr or ""
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site, else the admin index. Refused: another
     host (`//host`, `/\\host`, a scheme; any `//` at all), and control characters such as CR/LF,
     which would break the Location header (Werkzeug raises) or split it."""
@@ -125,27 +139,35 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def sign_in(username: str, password: str, summary: str = "登录成功") -> SignIn:
+    """Check a username and password with the lockouts per account and per address, audit the
+    attempt and, when it succeeds, start a new session (the login page and `/session/sign-in`)."""
+    settings = security_settings()
+    if address_blocked(client_ip(), settings):
+        window = settings.address_window_minutes
+        result = SignIn(None, REFUSED, f"该地址 {window} 分钟内登录失败过多，暂停登录")
+    else:
+        result = authenticate(username, password, max_failures=settings.max_failures,
+                              lockout=datetime.timedelta(minutes=settings.lockout_minutes))
+    if result.ok:
+        _start_session(result.user)
+        audit.record("login", result.user.username, roles=result.user.roles, ip=client_ip(),
+                     object_type="user", object_id=result.user.id, summary=summary)
+    else:
+        audit.record("login_failed", username, ip=client_ip(), object_type="user",
+                     summary=result.reason, outcome="failure")
+    return result
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The sign-in page."""
     form = LoginForm()
     if form.validate_on_submit():
-        settings = security_settings()
-        if address_blocked(client_ip(), settings):
-            window = settings.address_window_minutes
-            result = SignIn(None, REFUSED, f"该地址 {window} 分钟内登录失败过多，暂停登录")
-        else:
-            result = authenticate(form.username.data, form.password.data,
-                                  max_failures=settings.max_failures,
-                                  lockout=datetime.timedelta(minutes=settings.lockout_minutes))
+        next_url = safe_next(request.args.get("next"))
+        result = sign_in(form.username.data, form.password.data)
         if result.ok:
-            next_url = _safe_next(request.args.get("next"))
-            _start_session(result.user)
-            audit.record("login", result.user.username, roles=result.user.roles, ip=client_ip(),
-                         object_type="user", object_id=result.user.id, summary="登录成功")
             return redirect(next_url)
-        audit.record("login_failed", form.username.data, ip=client_ip(), object_type="user",
-                     summary=result.reason, outcome="failure")
         flash(result.message, "danger")
     return render_template("auth/login.html", form=form, settings=security_settings())
 
