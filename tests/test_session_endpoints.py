@@ -22,7 +22,8 @@ def app_for(db_url, tmp_path, **config):
     """The app with CSRF on (as served), over the case screens' world made once by `make_site`."""
     from daiban.web import create_app
 
-    return create_app({"TESTING": True, "DATABASE_URL": db_url, "CONFIG_DIR": str(config.pop("config_dir", CONFIG)),
+    folder = config.pop("config_dir", CONFIG)
+    return create_app({"TESTING": True, "DATABASE_URL": db_url, "CONFIG_DIR": str(folder),
                        "UPLOAD_DIR": str(tmp_path / "uploads"), **config})
 
 
@@ -114,19 +115,21 @@ def test_renewing_restarts_the_idle_clock_without_a_generic_audit_row(site):
 def test_the_absolute_lifetime_cannot_be_renewed(site):
     client = signed_in(site)
     with client.session_transaction() as session:
-        session["signed_in_at"] = (datetime.datetime.now() - datetime.timedelta(hours=11, minutes=59)).isoformat()
+        almost = datetime.datetime.now() - datetime.timedelta(hours=11, minutes=59)
+        session["signed_in_at"] = almost.isoformat()
     state = client.get("/session/status").get_json()
     assert state["signed_in"] and not state["renewable"] and state["seconds_left"] <= 60
 
 
-def test_a_shorter_idle_time_for_tests_and_the_cookie_follows_the_idle_minutes(db_url, db, tmp_path, config_dir):
+def test_a_shorter_idle_time_for_tests_and_the_cookie_follows_the_idle_minutes(db_url, db, tmp_path,
+                                                                               config_dir):
     make_site(db_url, tmp_path / "uploads")
     short = app_for(db_url, tmp_path, SESSION_IDLE_SECONDS="20")
     client = signed_in(short)
     state = client.get("/session/status").get_json()
     assert 18 <= state["seconds_left"] <= 20 and state["warning_seconds"] == 10
     answer = client.get("/admin/")
-    left = cookie_expiry(answer) - datetime.datetime.now(datetime.timezone.utc)
+    left = cookie_expiry(answer) - datetime.datetime.now(datetime.UTC)
     assert datetime.timedelta(seconds=15) < left <= datetime.timedelta(seconds=21)
     # Longer than config/security.yaml's idle time: ignored; the configured minutes stand.
     longer = signed_in(app_for(db_url, tmp_path, SESSION_IDLE_SECONDS=3 * 3600))
@@ -138,7 +141,7 @@ def test_a_shorter_idle_time_for_tests_and_the_cookie_follows_the_idle_minutes(d
     security.write_text(security.read_text(encoding="utf-8").replace("idle_minutes: 30", "idle_minutes: 15"),
                         encoding="utf-8")
     fifteen = signed_in(app_for(db_url, tmp_path, config_dir=config_dir))
-    left = cookie_expiry(fifteen.get("/admin/")) - datetime.datetime.now(datetime.timezone.utc)
+    left = cookie_expiry(fifteen.get("/admin/")) - datetime.datetime.now(datetime.UTC)
     assert datetime.timedelta(minutes=14) < left <= datetime.timedelta(minutes=15, seconds=1)
     idle_for(fifteen, 16)
     assert fifteen.get("/admin/").status_code == 302
@@ -172,7 +175,8 @@ def test_signing_in_again_in_place_keeps_the_page_and_the_next_post_succeeds(sit
     login = AuditLog.select().where(AuditLog.action == "login").order_by(AuditLog.id.desc()).get()
     assert login.actor == "village" and "原页面" in login.summary
     # 检查 and 受理并建档 with the page's refreshed token.
-    assert client.post(FORM, data={**elderly_form(), "csrf_token": fresh, "action": "check"}).status_code == 200
+    checked = client.post(FORM, data={**elderly_form(), "csrf_token": fresh, "action": "check"})
+    assert checked.status_code == 200 and "CSRF" not in checked.get_data(as_text=True)
     opened = client.post(FORM + "open", data={**elderly_form(), "csrf_token": fresh})
     assert opened.status_code == 302 and Case.select().count() == 1
 
@@ -190,7 +194,7 @@ def test_only_the_pages_own_account_signs_in_there_and_failures_count_towards_th
     forged = client.post("/session/sign-in", headers=ORIGIN,
                          json={"username": "township", "password": PASSWORD, "owner": owner[:-2] + "xx"})
     assert forged.status_code == 400 and client.get("/session/status").get_json()["signed_in"] is False
-    for attempt in range(5):
+    for _ in range(5):
         wrong = client.post("/session/sign-in", headers=ORIGIN,
                             json={"username": "village", "password": "Wrong-pass-1", "owner": owner})
         assert wrong.status_code == 401 and "用户名或密码不正确" in wrong.get_json()["message"]
@@ -267,7 +271,8 @@ def test_a_background_request_that_is_not_signed_in_leaves_the_cookie_alone(site
     stale = client.post(FORM + "check", data={**elderly_form(), "csrf_token": csrf},
                         headers={"Sec-Fetch-Mode": "cors"})
     assert stale.status_code in (302, 401) and "Set-Cookie" not in stale.headers
-    anonymous = site.test_client().post(FORM + "check", data=elderly_form(), headers={"Sec-Fetch-Mode": "cors"})
+    anonymous = site.test_client().post(FORM + "check", data=elderly_form(),
+                                        headers={"Sec-Fetch-Mode": "cors"})
     assert "Set-Cookie" not in anonymous.headers
     # A page (navigation) still carries the message to the login page.
     page = client.get("/admin/cases/", headers={"Sec-Fetch-Mode": "navigate"}, follow_redirects=True)

@@ -199,3 +199,4 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionCookie()
     app.register_blueprint(bp)
     app.add_template_global(owner_token, "session_owner_token")
+    app.add_template_global(return_path, "session_return_path")

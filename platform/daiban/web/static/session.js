@@ -148,6 +148,7 @@
     clearInterval(ticker);
     if (warning.open) { warning.close(); }
     holdRequests();
+    document.documentElement.classList.add("session-ended");
     shown = "expired";
     open(expired);
     signInForm.password.focus();
@@ -214,6 +215,7 @@
         if (!answer.ok) { refuse(answer.message); return; }
         expired.querySelector(".session-error").hidden = true;
         useToken(answer.csrf_token);
+        document.documentElement.classList.remove("session-ended");
         closeAll();
         releaseRequests();
         announcer.textContent = "已重新登录，页面上填写的内容都已保留";
