@@ -16,12 +16,12 @@ FORM_STATE = """() => Array.from(document.getElementById('intake-form').elements
   .map(e => [e.name, e.type === 'checkbox' ? e.checked : e.value])"""
 
 
-def _site(db_url, serve, uploads) -> str:
+def _site(db_url, serve, uploads, idle: int = IDLE) -> str:
     from daiban.web import create_app
 
     make_site(db_url, uploads)
     return serve(create_app({"DATABASE_URL": db_url, "CONFIG_DIR": str(CONFIG), "UPLOAD_DIR": str(uploads),
-                             "SESSION_IDLE_SECONDS": IDLE}))
+                             "SESSION_IDLE_SECONDS": idle}))
 
 
 def _status(page, base: str) -> dict:
@@ -120,3 +120,31 @@ def test_a_form_outlives_its_session_and_opens_the_case_after_signing_in_in_plac
     assert stored["living_place"] == dict(typed)["living_place"]
     # Nothing typed was kept in the browser's storage of a possibly shared computer.
     assert page.evaluate("() => [localStorage.length, sessionStorage.length]") == [0, 0]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_signing_in_again_in_another_tab_brings_the_page_back_but_another_account_does_not(
+        db_url, db, serve, page, tmp_path):
+    idle = 30  # time enough to act between the page taking up the new session and its warning
+    base = _site(db_url, serve, tmp_path / "uploads", idle)
+    sign_in(page, base, "village", PASSWORD)
+    page.goto(f"{base}/admin/intake/YLFW-0001/")
+    page.fill("[name=name]", "巴特尔")
+    page.fill("[name=bank_name]", "农村信用社")
+    typed = page.evaluate(FORM_STATE)
+    expired = page.get_by_role("dialog", name="登录已超时，请重新登录")
+    expired.wait_for(timeout=(idle + 10) * 1000)
+
+    # The agent signs in again in a second tab: the first one takes up the new session by itself.
+    other = page.context.new_page()
+    sign_in(other, base, "village", PASSWORD)
+    expired.wait_for(state="hidden", timeout=15000)
+    assert page.evaluate(FORM_STATE) == typed
+    page.get_by_role("button", name="检查").click()
+    assert "CSRF" not in page.content() and page.input_value("[name=name]") == "巴特尔"
+
+    # A colleague signs in with their own account in that tab: this page is not theirs to use.
+    sign_in(other, base, "township", PASSWORD)
+    expired.wait_for(timeout=(idle + 5) * 1000)
+    assert page.input_value("#session-username") == "village"
+    assert not page.locator("#intake-form").is_visible()

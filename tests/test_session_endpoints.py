@@ -86,13 +86,28 @@ def test_asking_for_the_time_left_does_not_extend_the_session(site):
     state = answer.get_json()
     assert state["signed_in"] and state["renewable"]
     assert 19 * 60 - 5 <= state["seconds_left"] <= 20 * 60
-    assert state["warning_seconds"] == 120
+    assert state["warning_seconds"] == 120 and state["username"] == "village"
     assert "Set-Cookie" not in answer.headers  # nor does the cookie's own lifetime move on
     assert seen_at(client) == before
     for _ in range(3):
         client.get("/session/status")
     idle_for(client, 31)
     assert client.get("/session/status").get_json() == {"signed_in": False, "seconds_left": 0}
+
+
+def test_the_status_carries_the_sessions_token_for_a_page_signed_in_again_elsewhere(site):
+    client = signed_in(site)
+    old = token(client, FORM)
+    idle_for(client, 31)
+    other_tab = client.post("/login", data={"username": "village", "password": PASSWORD,
+                                            "csrf_token": token(client, "/login")}, follow_redirects=True)
+    assert other_tab.request.path == "/admin/"
+    fresh = client.get("/session/status").get_json()["csrf_token"]
+    assert fresh != old
+    stale = client.post(FORM, data={**elderly_form(), "csrf_token": old, "action": "check"})
+    assert stale.status_code == 400
+    checked = client.post(FORM, data={**elderly_form(), "csrf_token": fresh, "action": "check"})
+    assert checked.status_code == 200
 
 
 def test_renewing_restarts_the_idle_clock_without_a_generic_audit_row(site):

@@ -17,7 +17,7 @@ import datetime
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -75,12 +75,12 @@ def writes_cookie() -> bool:
 class SessionCookie(SecureCookieSessionInterface):
     """Flask's signed cookie session, left untouched where `writes_cookie` says so."""
 
-    def save_session(self, app, session, response):
+    def save_session(self, app, session_, response):
         """Write (or delete) the cookie as Flask does, unless this answer must leave it alone."""
         if not writes_cookie():
             response.vary.add("Cookie")
             return
-        super().save_session(app, session, response)
+        super().save_session(app, session_, response)
 
 
 def owner_token(user: User) -> str:
@@ -117,13 +117,18 @@ def cross_site() -> bool:
 
 
 def status_answer() -> dict:
-    """The session as the page's clock needs it: signed in or not, the seconds left, whether
-    activity pushes the end back, and when to warn."""
+    """The session as the page's clock needs it: signed in or not, as whom, the seconds left,
+    whether activity pushes the end back, when to warn, and the session's CSRF token (a page
+    whose session ended and was signed in again in another tab takes it up)."""
     if not current_user.is_authenticated:
         return {"signed_in": False, "seconds_left": 0}
     left, renewable = auth.time_left(datetime.datetime.now())
-    return {"signed_in": True, "seconds_left": int(left), "renewable": renewable,
-            "warning_seconds": warning_seconds()}
+    answer = {"signed_in": True, "username": current_user.user.username, "seconds_left": int(left),
+              "renewable": renewable, "warning_seconds": warning_seconds()}
+    # Only a token the session already holds: the status never writes the cookie.
+    if current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in session:
+        answer["csrf_token"] = generate_csrf()
+    return answer
 
 
 @bp.route("/status")
@@ -166,7 +171,8 @@ def sign_in():
     result = auth.sign_in(owner.username, password, summary="登录成功（超时后在原页面重新登录）")
     if not result.ok:
         return jsonify({"ok": False, "message": result.message}), 401
-    return jsonify({"ok": True, "csrf_token": generate_csrf(), **status_answer()})
+    generate_csrf()  # the new session's token, for the page's forms
+    return jsonify({"ok": True, **status_answer()})
 
 
 def return_path() -> str:

@@ -16,10 +16,15 @@
   let returnFocus = null;
   let timer = null;
   let ticker = null;
+  let warningSeconds = 120;  // the server's last word; signed out, a sign-in elsewhere is looked for at half of it
+  let epoch = 0;          // moves on at each sign-in: answers about the session before are stale
 
-  // Other scripts' requests (the intake form's live checks) wait while the session is gone and
-  // then carry the new token; the sign-in waits until those already sent have come back, so that
-  // no answer to a request made with the old cookie arrives after the new one was set.
+  // Other scripts' requests (the intake form's live checks) wait while a dialog is up: during the
+  // warning they are not the agent's doing (showing it takes the focus, and a field's change
+  // fires) and must not renew the session behind the countdown's back; once the session is gone
+  // they wait for the sign-in and then carry the new token. The sign-in waits until those
+  // already sent have come back, so that no answer to a request made with the old cookie
+  // arrives after the new one was set.
   let inFlight = 0;
   let quietWaiters = [];
   let gate = null;
@@ -114,6 +119,7 @@
     shown = null;
     if (returnFocus && document.contains(returnFocus)) { returnFocus.focus(); }
     returnFocus = null;
+    releaseRequests();
   }
 
   function inWords(seconds) {
@@ -135,6 +141,7 @@
           "页面上填写的内容会保留，届时输入密码即可接着办理。";
       warning.querySelector(".session-renew").hidden = !renewable;
       warning.querySelector(".session-close").hidden = renewable;
+      holdRequests();
       open(warning);
       warning.querySelector(renewable ? ".session-renew" : ".session-close").focus();
       shown = "warning";
@@ -156,7 +163,15 @@
 
   function schedule(state) {
     clearTimeout(timer);
-    if (!state.signed_in) { end(); return; }
+    // Signed in as someone else (in another tab) counts as ended for this page: it is not theirs.
+    const mine = state.signed_in && state.username === conf.username;
+    if (shown === "expired" || !mine) {
+      if (shown === "expired" && mine) { resume(state); return; }  // signed in again in another tab
+      end();
+      timer = setTimeout(check, Math.min(10, warningSeconds / 2) * 1000);
+      return;
+    }
+    warningSeconds = state.warning_seconds;
     deadline = Date.now() + state.seconds_left * 1000;
     const untilWarning = state.seconds_left - state.warning_seconds;
     if (untilWarning > 0) {
@@ -170,11 +185,24 @@
     }
   }
 
+  // Back to work on the same page: the new session's token in every form, the page shown again,
+  // and the requests that waited sent.
+  function resume(state) {
+    epoch += 1;
+    useToken(state.csrf_token || token);
+    document.documentElement.classList.remove("session-ended");
+    expired.querySelector(".session-error").hidden = true;
+    closeAll();
+    announcer.textContent = "已重新登录，页面上填写的内容都已保留";
+    schedule(state);
+  }
+
   function check() {
     clearTimeout(timer);
+    const asked = epoch;
     ownFetch(conf.status, {credentials: "same-origin", cache: "no-store", headers: {Accept: "application/json"}})
       .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error(String(r.status))); })
-      .then(schedule, function () {
+      .then(function (state) { if (asked === epoch) { schedule(state); } }, function () {
         // No network (a home visit far from a mast): the clock still runs out here.
         if (deadline && Date.now() > deadline) { end(); }
         timer = setTimeout(check, 10000);
@@ -212,14 +240,7 @@
       .then(function (r) { return r.json().catch(function () { return {ok: false, message: "未能登录，请稍后重试"}; }); })
       .then(function (answer) {
         signInForm.password.value = "";
-        if (!answer.ok) { refuse(answer.message); return; }
-        expired.querySelector(".session-error").hidden = true;
-        useToken(answer.csrf_token);
-        document.documentElement.classList.remove("session-ended");
-        closeAll();
-        releaseRequests();
-        announcer.textContent = "已重新登录，页面上填写的内容都已保留";
-        schedule(answer);
+        if (answer.ok) { resume(answer); } else { refuse(answer.message); }
       }, function () { refuse("网络不通，未能登录，请稍后重试"); })
       .finally(function () { button.disabled = false; });
   }
@@ -233,7 +254,7 @@
   expired.addEventListener("cancel", function (event) { event.preventDefault(); });
   signInForm.addEventListener("submit", signIn);
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible" && shown !== "expired") { check(); }
+    if (document.visibilityState === "visible") { check(); }
   });
   useToken(token);
   check();
