@@ -454,6 +454,10 @@ FORM_FIELDS = {
                                           "department:banner-civil-affairs-bureau"),
                                  "year": (str(datetime.date.today().year),), "quarter": ("1", "4"),
                                  "note": ("按时报送",)},
+    "sessions.renew": lambda s: {},
+    # JSON only: a form post is refused before anyone is signed in (tests/test_session_endpoints.py).
+    "sessions.sign_in": lambda s: {"username": (LOGIN_USER, "nobody"), "password": (PASSWORD, "wrong"),
+                                   "owner": ("x",)},
     "standard.assess": lambda s: {"item": ("window", "equipment", "rules"), "met": ("1", "0"),
                                   "day": (datetime.date.today().isoformat(),), "note": ("已评估",)},
 }
