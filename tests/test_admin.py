@@ -357,3 +357,26 @@ def test_organisation_tree_and_roles_screen(admin_app):
     assert ">audit_log<" not in roles and ">view<" not in roles
     sign_in(client, "bureau")
     assert client.get("/admin/roles/").status_code == 403  # the bureau has no role:view
+
+
+def test_an_agents_id_number_is_checked_beside_its_field_then_kept_sealed_and_shown_masked(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    xinlin = ServiceCenter.get(ServiceCenter.code == "xinlin-center")
+    form = {"name": "其其格", "center": str(xinlin.id), "status": "active",
+            "csrf_token": csrf_token(client, "/admin/agent/new/")}
+    page = client.post("/admin/agent/new/", data={**form, "id_number": "152223198001010031"}
+                       ).get_data(as_text=True)
+    assert "校验位不对" in page and Agent.select().count() == 0  # refused, the form comes back
+    assert 'value="其其格"' in page
+    form["csrf_token"] = csrf_token(client, "/admin/agent/new/")
+    response = client.post("/admin/agent/new/", data={**form, "id_number": "15222319800101003x "})
+    assert response.status_code == 302
+    agent = Agent.get()
+    assert agent.id_number == "15222319800101003X"  # cleaned, and read back through the accessor
+    stored = Agent._meta.database.execute_sql("SELECT id_number FROM agent").fetchone()[0]
+    assert stored.startswith("sm4:")
+    details = client.get(f"/admin/agent/details/?id={agent.id}").get_data(as_text=True)
+    assert "152223********003X" in details and "15222319800101003X" not in details
+    entry = AuditLog.select().where(AuditLog.object_type == "agent").order_by(AuditLog.id.desc()).get()
+    assert "15222319800101003X" not in (entry.after or "")

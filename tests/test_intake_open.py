@@ -299,6 +299,32 @@ def test_the_agent_as_commissioned_representative_comes_from_the_account(site):
     assert "委托代理人：周代办" in page
 
 
+def test_the_agents_id_number_comes_from_their_agent_profile_and_is_kept_sealed(site):
+    from daiban.cases import personal
+    from daiban.cases.applicant import acting_person
+    from daiban.models import Agent, User
+
+    village = User.get(User.username == "village")
+    Agent.create(name="周代办", center=village.center, user=village, id_number="15222319800101003X")
+    client = signed_in(site, "village")
+    response = post_open(client, elderly_form(mode="proxy", applicant_type="agent"))  # typed neither
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    case = Case.get()
+    assert personal.reveal_values(case, by="tester")["agent_id_number"] == "15222319800101003X"
+    assert personal.masked_values(case)["agent_id_number"] == "152223********003X"
+    acting = acting_person(case)
+    assert (acting.name, acting.id_number_masked) == ("周代办", "152223********003X")
+    stored = Agent._meta.database.execute_sql("SELECT id_number FROM agent").fetchone()[0]
+    assert stored.startswith("sm4:") and "003X" not in stored
+
+
+def test_without_an_id_number_on_the_profile_the_agent_types_it_and_is_told_where(site):
+    client = signed_in(site, "village")
+    page = post_open(client, elderly_form(mode="proxy", applicant_type="agent")).get_data(as_text=True)
+    assert "办理人公民身份号码" in field_block(page, "agent_id_number")
+    assert Case.select().count() == 0
+
+
 def test_acting_in_person_in_a_proxy_case_is_refused_beside_the_field(site):
     client = signed_in(site, "village")
     page = post_open(client, elderly_form(mode="proxy", **{"acting-role": "self"})).get_data(as_text=True)

@@ -30,7 +30,7 @@ from daiban.intake import acting as acting_block
 from daiban.intake.eligibility import Eligibility, check_eligibility
 from daiban.intake.schema import is_blank
 from daiban.intake.validation import IntakeResult, validate_intake
-from daiban.models import CASE_CHANNELS, Consultation
+from daiban.models import CASE_CHANNELS, Agent, Consultation
 from daiban.ops.busy import is_busy
 from daiban.publishing import compiled, search_catalog, version_in_force
 
@@ -97,19 +97,30 @@ FAILED_MESSAGE = "建档失败：审计记录或办件未能写入，办件没�
 
 
 def agent_identity() -> acting_block.AgentIdentity:
-    """The signed-in agent as the 委托代理人 of a proxy case: from their account, not retyped."""
+    """The signed-in agent as the 委托代理人 of a proxy case: name and ID number from their account
+    and its agent profile (代办员), not retyped."""
     user = current_user.user
-    return acting_block.AgentIdentity(user.display_name, user.username)
+    profile = (Agent.select().where((Agent.user == user.id) & (Agent.status == "active"))
+               .order_by(Agent.id).first())
+    return acting_block.AgentIdentity(user.display_name, user.username,
+                                      profile.id_number if profile is not None else None)
+
+
+# Matter fields that name the agent acting, with what of the account fills each when left blank.
+FROM_ACCOUNT = {"agent_name": "name", "agent_id_number": "id_number"}
 
 
 def fill_from_account(matter: Matter, values: dict, identity: acting_block.AgentIdentity) -> dict:
-    """Where the matter's own form asks for the agent's name and the agent acts, take it from the
-    agent's account when it was left blank."""
-    wanted = matter.field("agent_name")
-    if wanted is not None and values.get("applicant_type") == "agent" and not str(
-            values.get("agent_name") or "").strip():
-        values = {**values, "agent_name": identity.name}
-    return values
+    """Where the matter's own form asks for the agent's name or ID number and the agent acts, take
+    them from the agent's account when they were left blank."""
+    if values.get("applicant_type") != "agent":
+        return values
+    filled = dict(values)
+    for field_id, attribute in FROM_ACCOUNT.items():
+        known = getattr(identity, attribute)
+        if matter.field(field_id) is not None and known and not str(values.get(field_id) or "").strip():
+            filled[field_id] = known
+    return filled
 
 
 @dataclasses.dataclass
