@@ -10,7 +10,7 @@ import pytest
 from jinja2 import Environment, FileSystemLoader
 from werkzeug.datastructures import MultiDict
 
-from conftest import CHROMIUM, CONFIG, matter_doc, needs_chromium
+from conftest import CONFIG, matter_doc, needs_chromium
 from daiban.admin.schema_form import SchemaForm, apply_operation
 from daiban.catalog.schemas import check_schema, load_schema
 from daiban.catalog.sources import find_files, read_source
@@ -438,35 +438,22 @@ def test_editor_loop_with_plain_posts(editor):
 
 @pytest.mark.browser
 @needs_chromium
-def test_editor_works_in_a_browser_without_javascript(editor):
-    import threading
-
-    from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, editor, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def test_editor_works_in_a_browser_without_javascript(editor, browser, serve):
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM,
-                                        args=["--headless", "--no-sandbox", "--disable-gpu"])
-            page = browser.new_context(java_script_enabled=False, locale="zh-CN").new_page()
-            page.goto(f"http://127.0.0.1:{server.server_port}/")
-            page.get_by_role("button", name="添加表单字段").click()
-            page.fill('[name="/fields/2/id"]', "phone")
-            page.fill('[name="/fields/2/label"]', "联系电话")
-            page.select_option('[name="/fields/2/type"]', label="电话号码")
-            page.click('button[value="up:/fields/2"]')
-            assert page.input_value('[name="/fields/1/id"]') == "phone"
-            page.check('[name="/channels"][value="home_visit"]')
-            page.press('[name="/everyday_name"]', "Enter")  # Enter saves; it presses no list button
-            page.wait_for_load_state()
-            browser.close()
+        page = context.new_page()
+        page.goto(serve(editor) + "/")
+        page.get_by_role("button", name="添加表单字段").click()
+        page.fill('[name="/fields/2/id"]', "phone")
+        page.fill('[name="/fields/2/label"]', "联系电话")
+        page.select_option('[name="/fields/2/type"]', label="电话号码")
+        page.click('button[value="up:/fields/2"]')
+        assert page.input_value('[name="/fields/1/id"]') == "phone"
+        page.check('[name="/channels"][value="home_visit"]')
+        page.press('[name="/everyday_name"]', "Enter")  # Enter saves; it presses no list button
+        page.wait_for_load_state()
     finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
+        context.close()
     doc = editor.store["doc"]
     assert [f["id"] for f in doc["fields"]] == ["name", "phone", "id_number"]
     assert doc["fields"][1] == {"id": "phone", "label": "联系电话", "type": "phone"}
