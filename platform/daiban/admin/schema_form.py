@@ -185,6 +185,10 @@ class SchemaForm:
     def describe(self, pointer: str, message: str, document) -> tuple[str, str]:
         """Where a problem is, in the form's own titles (申请材料 › 第 3 项 › 材料名称), and what it
         is, in words; no JSON pointer."""
+        return self.locate(pointer, message, document)[1:]
+
+    def locate(self, pointer: str, message: str, document) -> tuple[str, str, str]:
+        """The pointer of the part of the form that shows a problem, then `describe`'s two texts."""
         anchor, shown = self._anchor(pointer, message, document)
         tokens = _tokens(anchor)
         path = self._walk(document, tokens)
@@ -194,7 +198,7 @@ class SchemaForm:
             names.extend(tokens[len(path) - 1:])
         if _MISSING_KEY.match(message) and anchor != pointer:
             shown = "必填，尚未填写"
-        return " › ".join(names) or "事项", shown
+        return anchor, " › ".join(names) or "事项", shown
 
     def _empty(self, node: Node):
         """A new item: its required keys present but empty, so the author sees what to fill."""

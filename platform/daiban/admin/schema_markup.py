@@ -48,8 +48,15 @@ class Renderer:
         self.choices = choices or {}
 
     def feedback(self, pointer: str) -> Markup:
-        return _join(Markup('<div class="invalid-feedback d-block">{}</div>').format(m)
-                     for m in self.errors.get(pointer, []))
+        return _join(Markup('<div class="invalid-feedback d-block" id="sf{}-error-{}">{}</div>').format(
+            pointer, index, m) for index, m in enumerate(self.errors.get(pointer, []), start=1))
+
+    def described(self, pointer: str, has_help: bool = False) -> Markup:
+        """aria-invalid and aria-describedby of the element of `pointer`: its messages, then its help."""
+        ids = [f"sf{pointer}-error-{i}" for i in range(1, len(self.errors.get(pointer, [])) + 1)]
+        ids += [f"sf{pointer}-help"] if has_help else []
+        return _attrs(aria_invalid="true" if self.errors.get(pointer) else None,
+                      aria_describedby=" ".join(ids) or None)
 
     def errors_within(self, pointer: str) -> bool:
         return any(p == pointer or p.startswith(pointer + "/") for p in self.errors)
@@ -58,19 +65,25 @@ class Renderer:
         return " is-invalid" if self.errors.get(pointer) else ""
 
     @staticmethod
-    def help(node: Node, extra: str = "") -> Markup:
-        text = " ".join(t for t in (node.help, extra) if t)
-        return Markup('<small class="form-text text-muted">{}</small>').format(text) if text else Markup("")
+    def help_text(node: Node, extra: str = "") -> str:
+        return " ".join(t for t in (node.help, extra) if t)
+
+    def help(self, node: Node, extra: str, pointer: str) -> Markup:
+        text = self.help_text(node, extra)
+        return Markup('<small class="form-text text-muted" id="sf{}-help">{}</small>').format(
+            pointer, text) if text else Markup("")
 
     @staticmethod
     def label(title: str, required: bool) -> Markup:
-        star = Markup(' <span class="text-danger" title="必填">*</span>') if required else ""
-        return Markup("{}{}").format(title, star)
+        # The star is for the eye; a screen reader hears （必填） as part of the field's name.
+        star = Markup(' <span class="text-danger" aria-hidden="true">*</span>'
+                      '<span class="sr-only">（必填）</span>')
+        return Markup("{}{}").format(title, star if required else "")
 
     def root(self, node: Node, document) -> Markup:
         enter = Markup('<button type="submit" name="op" value="" tabindex="-1" aria-hidden="true" style="'
                        'position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden">保存</button>')
-        return Markup('<div class="schema-form" data-pointer="">{}{}{}</div>').format(
+        return Markup('<div class="schema-form" data-pointer="" id="sf">{}{}{}</div>').format(
             enter, self.feedback(""), self.children(node, document, ""))
 
     def children(self, node: Node, value, pointer: str) -> Markup:
@@ -94,10 +107,12 @@ class Renderer:
         return self.control(node, value, pointer, key, title, required)
 
     def fieldset(self, pointer: str, legend, node: Node, body, tools="", item_of=None) -> Markup:
-        return Markup('<fieldset class="border rounded px-3 pb-2 mb-3" data-pointer="{}"{}>'
+        # The id is where the error summary's link leads (a list's or an object's own messages).
+        return Markup('<fieldset class="border rounded px-3 pb-2 mb-3" data-pointer="{}" id="sf{}"{}{}>'
                       '<legend class="w-auto px-2 h6 mb-1">{}</legend>{}{}{}{}</fieldset>'
-                      ).format(pointer, _attrs(data_item_of=item_of), legend, tools, self.help(node),
-                               self.feedback(pointer), body)
+                      ).format(pointer, pointer, _attrs(data_item_of=item_of),
+                               self.described(pointer, bool(self.help_text(node))), legend, tools,
+                               self.help(node, "", pointer), self.feedback(pointer), body)
 
     def array(self, node: Node, items: list, pointer: str, title: str, required: bool) -> Markup:
         rendered = []
@@ -134,15 +149,17 @@ class Renderer:
                 self.invalid(pointer), box, box_id, labels.get(choice, _text(choice))))
         default = node.default if isinstance(node.default, list) else []
         extra = f"不选则为默认：{'、'.join(labels.get(c, _text(c)) for c in default)}。" if default else ""
-        return Markup('<fieldset class="form-group" data-pointer="{}"><legend class="col-form-label pt-0">{}'
-                      '</legend><div>{}</div>{}{}</fieldset>').format(pointer, self.label(title, required),
-                                                                     _join(boxes), self.feedback(pointer),
-                                                                     self.help(node, extra))
+        return Markup('<fieldset class="form-group" data-pointer="{}" id="sf{}"{}>'
+                      '<legend class="col-form-label pt-0">{}</legend><div>{}</div>{}{}</fieldset>').format(
+            pointer, pointer, self.described(pointer, bool(self.help_text(node, extra))),
+            self.label(title, required), _join(boxes), self.feedback(pointer),
+            self.help(node, extra, pointer))
 
     def control(self, node: Node, value, pointer: str, key: str, title: str, required: bool) -> Markup:
         css = f"form-control{self.invalid(pointer)}"
-        named = _attrs(name=pointer, id=f"sf{pointer}")
-        extra = ""
+        extra = self.default_note(node, value, key, pointer)
+        aria = self.described(pointer, bool(self.help_text(node, extra)))
+        named = _attrs(name=pointer, id=f"sf{pointer}") + aria
         if pointer in self.choices and node.kind not in ("enum", "boolean"):
             options = [("", "请选择")] + [(_text(v), label) for v, label in self.choices[pointer]]
             if value is not MISSING and _text(value) not in dict(options):
@@ -160,8 +177,6 @@ class Renderer:
             if not required or value is MISSING:
                 empty = "未填（默认）" if node.kind == "boolean" else "请选择" if required else "未填"
                 options.insert(0, ("", empty))
-            if node.default is not MISSING:
-                extra = f"默认：{labels.get(node.default, _text(node.default))}。"
             chosen = _text(value)
             body = _join(Markup("<option{}>{}</option>").format(_attrs(value=v, selected=v == chosen), text)
                          for v, text in options)
@@ -169,7 +184,6 @@ class Renderer:
         elif node.kind == "lines" or key in LONG_TEXT or "\n" in _text(value):
             lines = node.kind == "lines" and isinstance(value, list)
             text = "\n".join(_text(v) for v in value) if lines else _text(value)
-            extra = "每行一项。" if node.kind == "lines" else ""
             rows = min(20, max(2, text.count("\n") + 2))
             # A leading newline after <textarea> is dropped by the browser, so the text's own one survives.
             tag = Markup('<textarea class="{}"{} rows="{}">\n{}</textarea>').format(css, named, rows, text)
@@ -177,12 +191,22 @@ class Renderer:
             numeric = node.kind in ("integer", "number") and (
                 value is MISSING or isinstance(value, (int, float)) and not isinstance(value, bool))
             step = ("1" if node.kind == "integer" else "any") if numeric else None
-            if node.default is not MISSING:
-                extra = f"默认：{_text(node.default)}。"
             # Input that is not a number stays visible (a number box would blank it) beside its error.
-            tag = Markup('<input class="{}"{}>').format(css, _attrs(
+            tag = Markup('<input class="{}"{}{}>').format(css, _attrs(
                 type="number" if numeric else "text", name=pointer, id=f"sf{pointer}", value=_text(value),
-                step=step))
+                step=step), aria)
         return Markup('<div class="form-group" data-pointer="{}"><label for="sf{}">{}</label>{}{}{}</div>'
                       ).format(pointer, pointer, self.label(title, required), tag, self.feedback(pointer),
-                               self.help(node, extra))
+                               self.help(node, extra, pointer))
+
+    def default_note(self, node: Node, value, key: str, pointer: str) -> str:
+        """The words `control` adds under a field's help: its default, or 每行一项 for a list of lines."""
+        if pointer in self.choices and node.kind not in ("enum", "boolean"):
+            return ""
+        if node.kind == "boolean" and node.default is not MISSING:
+            return f"默认：{ {True: '是', False: '否'}.get(node.default, _text(node.default))}。"
+        if node.kind == "enum" and node.default is not MISSING:
+            return f"默认：{node.labels.get(node.default, _text(node.default))}。"
+        if node.kind == "lines" or key in LONG_TEXT or "\n" in _text(value):
+            return "每行一项。" if node.kind == "lines" else ""
+        return f"默认：{_text(node.default)}。" if node.default is not MISSING else ""
