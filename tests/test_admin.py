@@ -403,7 +403,8 @@ def test_flash_messages_are_announced_and_closed_with_a_labelled_button(admin_ap
     assert "aria-hidden" not in button and close.group(1) == '<span aria-hidden="true">&times;</span>'
     saved = {"code": "new-unit", "name": "新单位", "csrf_token": token}
     page = client.post("/admin/department/new/", data=saved, follow_redirects=True).get_data(as_text=True)
-    assert re.search(r'<div class="alert alert-success alert-dismissible" role="status">\s*创建记录成功', page)
+    assert re.search(r'<div class="alert alert-success alert-dismissible" role="status">\s*创建记录成功',
+                     page)
 
 
 def test_organisation_tree_and_roles_screen(admin_app):

@@ -127,7 +127,8 @@ def test_a_refused_form_opens_with_a_summary_linking_each_problem_to_its_field(a
     assert targets.index("f-phone") < targets.index("f-members-0-member_id_number") \
         < targets.index("f-members-1-member_id_number") < targets.index("f-household_income_per_capita")
     texts = dict(links)
-    assert texts["f-members-1-member_id_number"].startswith("第 2 位家庭成员 公民身份号码：")
+    assert texts["f-members-1-member_id_number"].startswith("第 2 位家庭成员：公民身份号码校验位不对")
+    assert texts["f-members-1-relation"] == "第 2 位家庭成员：请填写“与申请人关系”"
     assert texts["f-members-0-health"] == "第 1 位家庭成员：请填写“健康状况”"
     assert texts["f-phone"] == "请填写“联系电话”"
     # Each field in error is marked and described by its message.

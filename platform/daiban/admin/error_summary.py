@@ -33,9 +33,9 @@ class ErrorLink:
 
 
 def _line(names: list[str], messages: list[str]) -> str:
-    """`names` say where (only those the message does not already quote), then the message."""
+    """`names` say where (only those the message does not already say), then the message."""
     said = "；".join(messages)
-    where = " ".join(n for n in names if n and f"“{n}”" not in said)
+    where = " ".join(n for n in names if n and n not in said)
     return f"{where}：{said}" if where else said
 
 

@@ -107,6 +107,16 @@
       .then(function (state) { if (state) { apply(state); } });
   }
 
+  // A household table wider than its column scrolls sideways: say so, under the table, while it does.
+  function hintScrolling() {
+    form.querySelectorAll(".group-scroll").forEach(function (box) {
+      const hint = box.parentElement.querySelector(".group-scroll-hint");
+      if (hint) { hint.hidden = box.scrollWidth <= box.clientWidth + 1; }
+    });
+  }
+  hintScrolling();
+  window.addEventListener("resize", hintScrolling);
+
   form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(check, 250); });
   form.addEventListener("change", function (event) { follow(event); check(); });
 })();
