@@ -153,6 +153,8 @@ def test_the_low_income_form_is_filled_fixed_and_opened_with_the_keyboard_alone(
     assert spouse_id.get_attribute("aria-invalid") == "true"
     assert spouse_id.evaluate("e => e.scrollWidth <= e.clientWidth"), "the mistyped number is cut off"
     screenshot(page, f"forms-error-summary-{width}")
+    assert axe_violations(page) == []  # the page with its errors shown, too
+    assert is_focused(page, ".error-summary")
     if width == 390:
         assert page.evaluate("() => document.documentElement.scrollWidth - innerWidth") <= 0
 
