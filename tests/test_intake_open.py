@@ -54,7 +54,8 @@ def test_one_typo_in_the_id_number_brings_back_every_value_and_the_error_beside_
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and Case.select().count() == 0
     assert "表单还有" not in page and "请点“检查”查看" not in page
-    assert "还有 1 处需要修正，本次没有建档" in page
+    assert "有 1 处需要修改" in page and "本次没有建档" in page
+    assert re.search(r'<a href="#f-id_number">[^<]*校验位不对', page)  # the error summary's link
     for value in ("巴特尔", typo, "13900000001", "152223", "农村信用社", "6230000000000000"):
         assert f'value="{value}"' in page, value
     assert "校验位不对" in field_block(page, "id_number")
@@ -107,7 +108,7 @@ def test_a_duplicate_case_comes_back_as_typed_with_a_link_to_the_case_in_progres
 def test_the_old_address_of_the_case_screens_answers_the_same_way(site):
     client = signed_in(site, "village")
     page = client.post("/admin/cases/open/YLFW-0001/", data=elderly_form(name="")).get_data(as_text=True)
-    assert "还有 1 处需要修正" in page and f'value="{BORN_1940}"' in page
+    assert "有 1 处需要修改" in page and f'value="{BORN_1940}"' in page
 
 
 def test_a_form_of_an_older_matter_version_is_checked_again_and_comes_back(site):

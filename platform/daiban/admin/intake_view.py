@@ -23,6 +23,7 @@ from flask_wtf.csrf import CSRFError
 
 from daiban import audit
 from daiban.admin.base import RoleGuard, current_principal
+from daiban.admin.error_summary import intake_links
 from daiban.cases.applicant import with_acting
 from daiban.catalog.model import CHANNEL_LABELS, Matter
 from daiban.db import database
@@ -178,17 +179,22 @@ def render_form(view, matter: Matter, state: FormState | None, *, checked: bool,
     age = acting_block.applicant_age(matter, state.intake.values, datetime.date.today())
     role = state.raw_acting.get("role") or acting_block.default_role(matter, state.values, state.mode)
     incapable = state.raw_acting.get("incapable", "").lower() in acting_block.TRUE_WORDS
+    rows = {f.id: max(1, len(state.values.get(f.id) or [])) for f in matter.fields if f.type == "group"}
+    # 添加一行 is no check: the new row takes the focus, and nothing is marked wrong yet.
+    added = {f.id: rows[f.id] for f in matter.fields if f.type == "group" and op == f"add:{f.id}"}
+    checked = checked and not added
+    errors = state.errors if checked else {}
     page = view.render(
         "admin/intake/form.html", matter=matter, values=state.values, intake=state.intake,
-        errors=state.errors if checked else {}, eligibility=state.eligibility, checked=checked,
+        errors=errors, summary=intake_links(matter, errors), eligibility=state.eligibility, checked=checked,
         organisation=ref.organisation, channel_labels=CHANNEL_LABELS, notice=notice,
         existing=existing, mode=state.mode, channel=state.channel,
         acting=state.raw_acting, acting_role=role, acting_roles=acting_block.ACTING_ROLES,
         relations=acting_block.GUARDIAN_RELATIONS, applicant_age=age, adult_age=acting_block.ADULT_AGE,
         show_guardian=acting_block.needs_guardian(role, age, incapable) and matter.guardian_allowed,
         agent=agent_identity(), note=request.form.get("consult-note", request.form.get("note", "")),
-        group_rows={f.id: max(1, len(state.values.get(f.id) or [])) + (1 if op == f"add:{f.id}" else 0)
-                    for f in matter.fields if f.type == "group"},
+        group_rows={group: count + (1 if group in added else 0) for group, count in rows.items()},
+        added=added,
     )
     return page, status
 
@@ -212,8 +218,8 @@ def open_from_form(view, code: str):
             f"本事项已更新为第 {matter.version} 版（您打开页面时是第 {posted} 版），本次没有建档。"
             "您填写的内容都保留着，已按新版本检查，请核对后再提交。"))
     if not state.ok:
-        return render_form(view, matter, state, checked=True, notice=(
-            f"还有 {len(state.errors)} 处需要修正，本次没有建档；已在各栏旁标出，您填写的内容都保留着。"))
+        return render_form(view, matter, state, checked=True,
+                           notice="本次没有建档：已在各栏旁标出，您填写的内容都保留着。")
     if state.eligibility.verdict != "eligible":
         reasons = state.eligibility.unmet + state.eligibility.applies
         message = ("不符合受理条件：" + "；".join(reasons)) if reasons else "还有条件待核实，请逐项确认"

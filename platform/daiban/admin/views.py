@@ -279,7 +279,7 @@ class UserView(LiveFilters, CheckedForm, ScopedModelView):
     def validate_form(self, form):
         """Roles and the new password are checked beside their fields, before anything is saved."""
         ok = super().validate_form(form)
-        if not hasattr(form, "role_ids"):  # the delete and action forms
+        if not hasattr(form, "role_ids") or request.method != "POST":  # delete and action forms; a GET
             return ok
         roles = current_app.extensions["daiban"].roles
         chosen = form.role_ids.data or []
