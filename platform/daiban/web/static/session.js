@@ -256,6 +256,6 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") { check(); }
   });
-  useToken(token);
+  warning.querySelector("input[name='csrf_token']").value = token;
   check();
 })();
