@@ -84,6 +84,7 @@ class World:
     result_case: Case
     rating_token: str
     thanks_token: str
+    elder_thanks_token: str
     draft_id: int
     rectification_id: int
     center_id: int
@@ -108,8 +109,8 @@ def make_world() -> World:
     result_case = with_result(next(c for c in others if c.center_id == new_case.center_id))
     agent = User.get(User.username == "village_agent")
     tokens = [issue_link(with_result(c), agent, today, ref.supervision)[0]
-              for c in [c for c in others if c.id != result_case.id][:2]]
-    assert len(tokens) == 2, "the demo needs three cases still open to rate"
+              for c in [c for c in others if c.id != result_case.id][:3]]
+    assert len(tokens) == 3, "the demo needs four cases still open to rate"
 
     author = Actor("bureau2", "bureau")
     draft = start_draft("SHBX-0002", author)
@@ -126,7 +127,8 @@ def make_world() -> World:
         closed_case=case_of("village_agent", "closed", "assist") or case_of("village_agent", "closed"),
         terminated_case=case_of("township_agent", "terminated"),
         department_case=waiting_leg.case,
-        result_case=result_case, rating_token=tokens[0], thanks_token=tokens[1], draft_id=draft.id,
+        result_case=result_case, rating_token=tokens[0], thanks_token=tokens[1],
+        elder_thanks_token=tokens[2], draft_id=draft.id,
         rectification_id=Rectification.select().order_by(Rectification.id).first().id,
         center_id=ServiceCenter.get(ServiceCenter.code == "yinde-er-hongxing-station").id,
     )
@@ -152,8 +154,10 @@ def pages(world: World) -> list[Screen]:
         Screen("not-found", None, "/no-such-page", status=404),
         Screen("matter-not-found", None, "/matters/NOPE-0001", status=404),
     ]
-    elder = [Screen(f"elder-{s.name}", None, s.path, s.status, s.then, elder=True) for s in public
-             if s.name in ("catalog", "guide", "login", "rate", "not-found")]
+    elder = [Screen(f"elder-{s.name}", None, s.path, s.status, s.then, s.shows, elder=True) for s in public
+             if s.name in ("catalog", "guide", "notice", "login-failed", "rate", "rate-invalid", "not-found")]
+    elder.append(Screen("elder-rate-thanks", None, f"/rate/{w.elder_thanks_token}", then=rate_and_send,
+                        shows="感谢您的评价", elder=True))
     agent = [
         Screen("home", "village_agent", "/admin/"),
         Screen("workbench", "village_agent", "/admin/cases/"),
@@ -285,6 +289,8 @@ def test_every_page_passes_axe_at_both_widths(db_url, db, serve, page):
             screen.then(tab)
         if screen.shows not in tab.inner_text("body"):
             answered[screen.name] = f"does not show {screen.shows}"
+        if screen.elder and not tab.evaluate("() => document.documentElement.classList.contains('elder')"):
+            answered[screen.name] = "not in 长辈版"
         for width, size in WIDTHS.items():
             tab.set_viewport_size(size)
             screenshot(tab, f"a11y-{screen.name}-{width}")

@@ -138,13 +138,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         return app.send_static_file("favicon.ico")
 
     from daiban.admin import init_admin
-    from daiban.web import audit_requests, auth, catalog, pdf, rating
+    from daiban.web import audit_requests, auth, catalog, elder, pdf, rating
 
     pdf.init_app(app)
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(rating.bp)
+    app.register_blueprint(elder.bp)
     init_admin(app)
     audit_requests.init_app(app)
 
