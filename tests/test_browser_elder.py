@@ -111,6 +111,11 @@ def test_one_tap_on_the_switch_gives_elder_mode_that_stays_after_a_reload(site, 
         check_elder_page(page, f"{name} at 1366")
         screenshot(page, f"elder-{name}-1366")
     assert columns(page, ".rating-page .form-group") == 1
+    page.set_viewport_size({"width": 320, "height": 640})  # 长辈版 on the smallest screen still reflows
+    for path in ("/", "/matters/SHJZ-0001", f"/rate/{token}"):
+        page.goto(base + path)
+        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"), path
+    screenshot(page, "elder-rate-320")
 
     page.get_by_role("link", name="切换到标准版").click()
     page.wait_for_function("() => !document.documentElement.classList.contains('elder')")
