@@ -152,6 +152,8 @@ def pages(world: World) -> list[Screen]:
         Screen("rate-thanks", None, f"/rate/{w.thanks_token}", then=rate_and_send, shows="感谢您的评价"),
         Screen("rate-invalid", None, "/rate/not-a-token", status=404),
         Screen("not-found", None, "/no-such-page", status=404),
+        Screen("bad-request", None, "/?q=%00", status=400),
+        Screen("csrf-expired", None, "/login", then=expired_form, shows="请求被拒绝"),
         Screen("matter-not-found", None, "/matters/NOPE-0001", status=404),
     ]
     elder = [Screen(f"elder-{s.name}", None, s.path, s.status, s.then, s.shows, elder=True) for s in public
@@ -223,6 +225,12 @@ def pages(world: World) -> list[Screen]:
         Screen("audit-log", "admin", "/admin/audit_log/"),
     ]
     return public + elder + agent + supervision + catalog_editor + system
+
+
+def expired_form(page) -> None:
+    """The sign-in form sent with a token that no longer holds, as after a long pause."""
+    page.locator("input[name=csrf_token]").evaluate("input => { input.value = 'expired'; }")
+    fill_and_submit({"input[name=username]": "village_agent", "input[name=password]": PASSWORD}, "登录")(page)
 
 
 def rate_and_send(page) -> None:
