@@ -69,7 +69,8 @@ def test_elder_js_switches_in_place_and_the_server_answers_it_with_no_page(site)
     assert response.status_code == 204 and response.headers["Set-Cookie"].startswith("daiban_view=elder;")
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "", None])
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example",
+                                    "/\r\nSet-Cookie: x=1", "", None])
 def test_the_switch_never_sends_the_reader_to_another_site(site, target):
     query = {} if target is None else {"next": target}
     response = site.test_client().get("/view/elder", query_string=query)

@@ -31,7 +31,8 @@ def is_elder() -> bool:
 
 def back_to(target: str | None) -> str:
     """Where to send the reader after switching: a path on this site, never another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(c) < 32 for c in target)):
         return url_for("catalog.index")
     return target
 
