@@ -43,8 +43,9 @@ run: install
 lint: install
 	$(BIN)/ruff check platform tests
 
+# One test process per core (pytest-xdist): each has its own databases, Chromium and demo fill.
 test: install lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: install
 	$(BIN)/python benchmarks/admin_lists.py 200000

@@ -1,5 +1,13 @@
 """Helpers for the case screens' tests: the published catalog, three agents, the elderly form."""
 
+import atexit
+import hashlib
+import os
+import sqlite3
+import tempfile
+
+from peewee import SqliteDatabase
+
 from conftest import CONFIG, TODAY
 from daiban.accounts import create_user
 from daiban.catalog.loader import load_catalog
@@ -51,11 +59,48 @@ def open_elderly_case(client, **overrides):
 
 
 
-def fill_with_demo(password: str = PASSWORD) -> int:
+def fill_with_demo(password: str = PASSWORD, *, fresh: bool = False) -> int:
     """Publish the shipped catalog, create the demo accounts (all with `password`) and six months
-    of demo work; return the number of demo cases."""
+    of demo work; return the number of demo cases. On SQLite the first fill of a test process is
+    kept and later ones copy it in (the same data: same day, password and keys), unless `fresh`."""
     import datetime
 
+    from daiban.db import database
+
+    today = datetime.date.today()
+    db = database.obj
+    key = (password, today, _keyring_fingerprint())
+    if fresh or not isinstance(db, SqliteDatabase):
+        return _fill_with_demo(password, today)
+    if key in _DEMO_COPIES:
+        path, count = _DEMO_COPIES[key]
+        with sqlite3.connect(path) as kept:
+            kept.backup(db.connection())
+        return count
+    count = _fill_with_demo(password, today)
+    handle, path = tempfile.mkstemp(prefix="daiban-demo-", suffix=".sqlite3")
+    os.close(handle)
+    atexit.register(os.unlink, path)
+    with sqlite3.connect(path) as kept:
+        db.connection().backup(kept)
+    _DEMO_COPIES[key] = (path, count)
+    return count
+
+
+# (password, day, keyring) -> (a copy of the filled SQLite database, its number of demo cases)
+_DEMO_COPIES: dict[tuple, tuple[str, int]] = {}
+
+
+def _keyring_fingerprint() -> str:
+    """Which keys seal the data: a test with a keyring of its own gets a fill of its own."""
+    from daiban.security import keys
+
+    ring = keys.keyring()
+    material = ring.active.encode() + b"".join(ring.data[k] for k in sorted(ring.data))
+    return hashlib.sha256(material + ring.index_key + ring.audit_key).hexdigest()
+
+
+def _fill_with_demo(password: str, today) -> int:
     from daiban.accounts import set_password
     from daiban.demo import create_demo_accounts, create_demo_activity
     from daiban.models import User
@@ -67,7 +112,6 @@ def fill_with_demo(password: str = PASSWORD) -> int:
     create_demo_accounts()
     for user in User.select():
         set_password(user, password)
-    today = datetime.date.today()
     matters = {row.code: compiled(row) for row in catalog_in_force(today)}
     return create_demo_activity(load_reference(str(CONFIG)), matters, today)
 

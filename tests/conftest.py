@@ -225,20 +225,28 @@ def serve():
         server.server_close()
 
 
-@pytest.fixture
-def page():
-    """A page of Debian's Chromium driven by Playwright (its own browser download fails here)."""
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (its own browser download fails here), started once
+    per test process: each test gets a fresh context of its own (cookies, storage, viewport)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
+        chromium = p.chromium.launch(
             executable_path=CHROMIUM,
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"],
         )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        yield context.new_page()
-        browser.close()
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page in a new browser context: nothing carries over from another test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    yield context.new_page()
+    context.close()
 
 
 def sign_in(page, base: str, username: str, password: str = "Test-pass-2026") -> None:

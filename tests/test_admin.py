@@ -342,6 +342,71 @@ def test_a_user_without_a_role_is_refused_beside_the_role_picker(admin_app):
     assert User.get_by_id(bureau.id).role_ids == ["bureau"]
 
 
+def test_a_refused_model_form_opens_with_a_summary_linking_to_each_field_in_error(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    token = csrf_token(client, "/admin/app_user/new/")
+    page = client.post("/admin/app_user/new/", data={
+        "username": "newagent", "display_name": "", "new_password": "short", "active": "y",
+        "csrf_token": token,
+    }).get_data(as_text=True)
+    start = page.index('class="alert alert-danger error-summary"')
+    summary = page[start:page.index("</ul>", start)]
+    assert "data-focus-on-load" in summary
+    links = dict(re.findall(r'<a href="#([^"]+)">([^<]*)</a>', summary))
+    assert f"有 {len(links)} 处需要修改" in summary and {"role_ids", "new_password"} <= set(links)
+    assert "密码至少 10 位" in links["new_password"] and links["new_password"].startswith("新密码")
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    assert set(links) <= ids
+    # The field is marked and described by its message; required fields say so in words.
+    box = re.search(r'<input[^>]*id="new_password"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in box and 'aria-describedby="new_password-error"' in box
+    assert 'id="new_password-error"' in page
+    # A form without errors has no summary, and the view's shared widget arguments stay clean.
+    fresh = client.get("/admin/app_user/new/").get_data(as_text=True)
+    assert "error-summary" not in fresh and "is-invalid" not in fresh and "aria-invalid" not in fresh
+
+
+def test_a_required_model_field_says_so_in_words(admin_app):
+    import flask_admin.helpers
+    from flask import render_template_string
+    from wtforms import Form, StringField
+    from wtforms.validators import DataRequired
+
+    class Named(Form):
+        name = StringField("名称", validators=[DataRequired()])
+        note = StringField("备注", description="可不填")
+
+    with admin_app.test_request_context():
+        html = render_template_string(
+            '{% import "admin/lib.html" as lib with context %}'
+            "{{ lib.render_field(form, form.name) }}{{ lib.render_field(form, form.note) }}",
+            form=Named(), h=flask_admin.helpers)
+    name = re.search(r'<label for="name"[^>]*>(.*?)</label>', html, re.S).group(1)
+    assert re.sub(r"<[^>]+>|\s", "", name) == "名称&#42;（必填）" and 'aria-hidden="true">&#42;' in name
+    assert "（必填）" not in re.search(r'<label for="note"[^>]*>(.*?)</label>', html, re.S).group(1)
+    assert re.search(r'<input[^>]*aria-describedby="note-help"', html) and 'id="note-help"' in html
+
+
+def test_flash_messages_are_announced_and_closed_with_a_labelled_button(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    token = csrf_token(client, "/admin/department/new/")
+    page = client.post("/admin/department/new/", data={"code": "banner-civil-affairs-bureau", "name": "x",
+                                                        "csrf_token": token}).get_data(as_text=True)
+    refused = re.search(r'<div class="alert alert-danger alert-dismissible" role="alert">(.*?)</div>',
+                        page, re.S)
+    assert refused and "未能保存" in refused.group(1)
+    close = re.search(r"<button[^>]*data-dismiss=\"alert\"[^>]*>(.*?)</button>", refused.group(1), re.S)
+    assert 'type="button"' in close.group(0) and 'aria-label="关闭提示"' in close.group(0)
+    button = re.match(r"<button[^>]*>", close.group(0)).group(0)  # the button itself is not hidden
+    assert "aria-hidden" not in button and close.group(1) == '<span aria-hidden="true">&times;</span>'
+    saved = {"code": "new-unit", "name": "新单位", "csrf_token": token}
+    page = client.post("/admin/department/new/", data=saved, follow_redirects=True).get_data(as_text=True)
+    assert re.search(r'<div class="alert alert-success alert-dismissible" role="status">\s*创建记录成功',
+                     page)
+
+
 def test_organisation_tree_and_roles_screen(admin_app):
     client = admin_app.test_client()
     sign_in(client, "admin")
@@ -357,3 +422,26 @@ def test_organisation_tree_and_roles_screen(admin_app):
     assert ">audit_log<" not in roles and ">view<" not in roles
     sign_in(client, "bureau")
     assert client.get("/admin/roles/").status_code == 403  # the bureau has no role:view
+
+
+def test_an_agents_id_number_is_checked_beside_its_field_then_kept_sealed_and_shown_masked(admin_app):
+    client = admin_app.test_client()
+    sign_in(client, "admin")
+    xinlin = ServiceCenter.get(ServiceCenter.code == "xinlin-center")
+    form = {"name": "其其格", "center": str(xinlin.id), "status": "active",
+            "csrf_token": csrf_token(client, "/admin/agent/new/")}
+    page = client.post("/admin/agent/new/", data={**form, "id_number": "152223198001010031"}
+                       ).get_data(as_text=True)
+    assert "校验位不对" in page and Agent.select().count() == 0  # refused, the form comes back
+    assert 'value="其其格"' in page
+    form["csrf_token"] = csrf_token(client, "/admin/agent/new/")
+    response = client.post("/admin/agent/new/", data={**form, "id_number": "15222319800101003x "})
+    assert response.status_code == 302
+    agent = Agent.get()
+    assert agent.id_number == "15222319800101003X"  # cleaned, and read back through the accessor
+    stored = Agent._meta.database.execute_sql("SELECT id_number FROM agent").fetchone()[0]
+    assert stored.startswith("sm4:")
+    details = client.get(f"/admin/agent/details/?id={agent.id}").get_data(as_text=True)
+    assert "152223********003X" in details and "15222319800101003X" not in details
+    entry = AuditLog.select().where(AuditLog.object_type == "agent").order_by(AuditLog.id.desc()).get()
+    assert "15222319800101003X" not in (entry.after or "")

@@ -5,7 +5,7 @@ each says in a sentence what it shows, and 以表格查看 opens its figures as 
 import pytest
 
 from case_screens import PASSWORD, fill_with_demo
-from conftest import CHROMIUM, CONFIG, needs_chromium, quiet_server, screenshot, sign_in
+from conftest import CONFIG, needs_chromium, quiet_server, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, needs_chromium, *quiet_server]
 WIDTHS = {"390": {"width": 390, "height": 844}, "1366": {"width": 1366, "height": 900}}
@@ -52,24 +52,19 @@ def test_chart_text_is_at_least_12_px_on_a_phone_and_on_a_desk(dashboard, page):
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_the_figures_open_as_a_table_without_javascript(dashboard):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_context(viewport=WIDTHS["390"], locale="zh-CN",
-                                   java_script_enabled=False).new_page()
-        sign_in(page, dashboard, "bureau")
-        page.goto(dashboard + "/admin/overview/")
-        chart = page.locator("figure.chart-monthly")
-        table = chart.get_by_role("table")
-        assert not table.is_visible()
-        chart.get_by_text("以表格查看").click()
-        assert table.is_visible()
-        assert table.locator("tbody tr").count() == 12  # one row a month of 近 12 个月
-        assert table.locator("tfoot").inner_text().startswith("合计")
-        region = chart.get_by_role("region", name="按月受理与办结（件）：数据表")
-        assert region.get_attribute("tabindex") == "0"
-        screenshot(page, "charts-table-390")
-        browser.close()
+def test_the_figures_open_as_a_table_without_javascript(dashboard, browser):
+    context = browser.new_context(viewport=WIDTHS["390"], locale="zh-CN", java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, dashboard, "bureau")
+    page.goto(dashboard + "/admin/overview/")
+    chart = page.locator("figure.chart-monthly")
+    table = chart.get_by_role("table")
+    assert not table.is_visible()
+    chart.get_by_text("以表格查看").click()
+    assert table.is_visible()
+    assert table.locator("tbody tr").count() == 12  # one row a month of 近 12 个月
+    assert table.locator("tfoot").inner_text().startswith("合计")
+    region = chart.get_by_role("region", name="按月受理与办结（件）：数据表")
+    assert region.get_attribute("tabindex") == "0"
+    screenshot(page, "charts-table-390")
+    context.close()

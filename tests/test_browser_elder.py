@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from case_screens import make_site, open_elderly_case, signed_in, with_result
-from conftest import CHROMIUM, needs_chromium, quiet_server, screenshot
+from conftest import needs_chromium, quiet_server, screenshot
 from daiban.models import Case, User
 
 pytestmark = [pytest.mark.browser, needs_chromium, *quiet_server]
@@ -128,24 +128,20 @@ def test_one_tap_on_the_switch_gives_elder_mode_that_stays_after_a_reload(site, 
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_the_switch_works_without_javascript(site, serve):
-    from playwright.sync_api import sync_playwright
-
+def test_the_switch_works_without_javascript(site, serve, browser):
     app, _token = site
     base = serve(app)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False).new_page()
-        page.goto(base + "/?q=gljt")
-        with page.expect_navigation():
-            page.get_by_role("link", name="切换到长辈版").click()
-        assert page.url == base + "/?q=gljt"  # back on the same page, same search
-        page.reload()
-        check_elder_page(page, "catalog without JavaScript")
-        cookie = next(c for c in page.context.cookies() if c["name"] == "daiban_view")
-        assert cookie["value"] == "elder" and cookie["httpOnly"] and cookie["sameSite"] == "Lax"
-        with page.expect_navigation():
-            page.get_by_role("link", name="切换到标准版").click()
-        assert not in_elder_mode(page)
-        browser.close()
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base + "/?q=gljt")
+    with page.expect_navigation():
+        page.get_by_role("link", name="切换到长辈版").click()
+    assert page.url == base + "/?q=gljt"  # back on the same page, same search
+    page.reload()
+    check_elder_page(page, "catalog without JavaScript")
+    cookie = next(c for c in context.cookies() if c["name"] == "daiban_view")
+    assert cookie["value"] == "elder" and cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    with page.expect_navigation():
+        page.get_by_role("link", name="切换到标准版").click()
+    assert not in_elder_mode(page)
+    context.close()

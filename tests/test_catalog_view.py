@@ -84,8 +84,14 @@ def test_form_refuses_a_missing_required_element_beside_it(client):
     html = client.post("/admin/matters/edit/TEST-0001/", data=data).get_data(as_text=True)
     assert "草稿未保存：还有 1 个必填项没有填写" in html
     assert re.search(r'name="/name"[^>]*>\s*<div class="invalid-feedback[^>]*>[^<]*不能为空', html)
-    # The summary names the element in words: no JSON pointer, no command.
-    assert "<strong>事项名称</strong>：不能为空" in html
+    # The error summary names the element in words (no JSON pointer, no command) and links to its
+    # input, which is marked invalid and described by the message beside it.
+    summary = html[html.index('class="alert alert-danger error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    assert "data-focus-on-load" in summary and "有 1 处需要修改" in summary
+    assert '<a href="#sf/name">事项名称：不能为空</a>' in summary
+    assert re.search(r'id="sf/name" value="" aria-invalid="true" aria-describedby="sf/name-error-1"', html)
+    assert '<div class="invalid-feedback d-block" id="sf/name-error-1">不能为空</div>' in html
     assert "<code>/" not in html and "daiban catalog" not in html
     assert MatterDraft.get().name == matter_doc()["name"]
 

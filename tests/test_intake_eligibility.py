@@ -24,7 +24,7 @@ from daiban.intake.eligibility import (
 CATALOG = load_catalog(CONFIG, today=TODAY).catalog
 ELDERLY = CATALOG.matters["YLFW-0001"]  # 高龄津贴: age(id_number) >= 80
 BORN_1949 = "11010519491231002X"  # born 1949-12-31: turns 80 on 2029-12-31
-BORN_1980 = "34052419800101001X"
+BORN_1980 = "15222319800101003X"
 PERSON_CHECKS = {"hukou", "deceased", "prison"}  # the 高龄津贴 items only an agent can decide
 
 

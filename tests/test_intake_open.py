@@ -54,7 +54,8 @@ def test_one_typo_in_the_id_number_brings_back_every_value_and_the_error_beside_
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and Case.select().count() == 0
     assert "表单还有" not in page and "请点“检查”查看" not in page
-    assert "还有 1 处需要修正，本次没有建档" in page
+    assert "有 1 处需要修改" in page and "本次没有建档" in page
+    assert re.search(r'<a href="#f-id_number">[^<]*校验位不对', page)  # the error summary's link
     for value in ("巴特尔", typo, "13900000001", "152223", "农村信用社", "6230000000000000"):
         assert f'value="{value}"' in page, value
     assert "校验位不对" in field_block(page, "id_number")
@@ -107,7 +108,7 @@ def test_a_duplicate_case_comes_back_as_typed_with_a_link_to_the_case_in_progres
 def test_the_old_address_of_the_case_screens_answers_the_same_way(site):
     client = signed_in(site, "village")
     page = client.post("/admin/cases/open/YLFW-0001/", data=elderly_form(name="")).get_data(as_text=True)
-    assert "还有 1 处需要修正" in page and f'value="{BORN_1940}"' in page
+    assert "有 1 处需要修改" in page and f'value="{BORN_1940}"' in page
 
 
 def test_a_form_of_an_older_matter_version_is_checked_again_and_comes_back(site):
@@ -297,6 +298,32 @@ def test_the_agent_as_commissioned_representative_comes_from_the_account(site):
     assert case.form_values["agent_name"] == "周代办"  # the matter's own field, not retyped
     page = client.get(f"/admin/cases/{case.id}/").get_data(as_text=True)
     assert "委托代理人：周代办" in page
+
+
+def test_the_agents_id_number_comes_from_their_agent_profile_and_is_kept_sealed(site):
+    from daiban.cases import personal
+    from daiban.cases.applicant import acting_person
+    from daiban.models import Agent, User
+
+    village = User.get(User.username == "village")
+    Agent.create(name="周代办", center=village.center, user=village, id_number="15222319800101003X")
+    client = signed_in(site, "village")
+    response = post_open(client, elderly_form(mode="proxy", applicant_type="agent"))  # typed neither
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    case = Case.get()
+    assert personal.reveal_values(case, by="tester")["agent_id_number"] == "15222319800101003X"
+    assert personal.masked_values(case)["agent_id_number"] == "152223********003X"
+    acting = acting_person(case)
+    assert (acting.name, acting.id_number_masked) == ("周代办", "152223********003X")
+    stored = Agent._meta.database.execute_sql("SELECT id_number FROM agent").fetchone()[0]
+    assert stored.startswith("sm4:") and "003X" not in stored
+
+
+def test_without_an_id_number_on_the_profile_the_agent_types_it_and_is_told_where(site):
+    client = signed_in(site, "village")
+    page = post_open(client, elderly_form(mode="proxy", applicant_type="agent")).get_data(as_text=True)
+    assert "办理人公民身份号码" in field_block(page, "agent_id_number")
+    assert Case.select().count() == 0
 
 
 def test_acting_in_person_in_a_proxy_case_is_refused_beside_the_field(site):

@@ -81,7 +81,7 @@ def _all_values():
               personal._unseal(c.applicant_phone_sealed, "phone"),
               json.dumps(personal._open_values(c.form_values, lambda k, v: v), ensure_ascii=False))
              for c in Case.select().order_by(Case.id)]
-    return cases, [a.phone for a in Agent.select().order_by(Agent.id)]
+    return cases, [(a.phone, a.id_number) for a in Agent.select().order_by(Agent.id)]
 
 
 def _sqlite_only(db):
@@ -154,10 +154,11 @@ def test_resealing_plain_case_rows_fills_the_index_and_keeps_every_value(db):
 
 def test_the_demo_database_and_its_wal_hold_no_id_number_or_phone_in_clear(db):
     _sqlite_only(db)
-    assert fill_with_demo() > 0
-    (cases, agent_phones) = _all_values()
+    assert fill_with_demo(fresh=True) > 0  # written by the app itself, not copied in
+    (cases, agents) = _all_values()
     secrets = {v for id_number, phone, _ in cases for v in (id_number, phone) if v}
-    secrets |= {p for p in agent_phones if p}
+    secrets |= {v for pair in agents for v in pair if v}
+    assert any(id_number for _phone, id_number in agents)  # the demo agents' own ID numbers too
     secrets = {s for s in secrets if re.fullmatch(r"\d{17}[\dX]|\d{11}", s)}
     assert len(secrets) > 10
     files = [Path(db.database), Path(f"{db.database}-wal")]
@@ -242,8 +243,9 @@ def test_a_database_at_011_with_plain_case_rows_upgrades_and_every_value_reveals
             f"form_values = {p} WHERE id = {p}",
             (id_number and f"plain:{id_number}", phone and f"plain:{phone}",
              json.dumps(plain, ensure_ascii=False), case.id))
-    for agent_id, phone in [(a.id, a.phone) for a in Agent.select()]:  # agent phones in clear
-        db.execute_sql(f"UPDATE agent SET phone = {p} WHERE id = {p}", (phone, agent_id))
+    for agent in list(Agent.select()):  # agents' phones and ID numbers in clear
+        db.execute_sql(f"UPDATE agent SET phone = {p}, id_number = {p} WHERE id = {p}",
+                       (agent.phone, agent.id_number, agent.id))
     # The rows are now as migration 011 left them (clear values). Later migrations (013's audit
     # chain) cannot be rolled back, so 012's encryption step is run on them directly.
     assert set(personal.key_counts(db)) == {"plain"}

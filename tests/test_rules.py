@@ -8,7 +8,7 @@ from daiban.catalog import idnumbers
 from daiban.catalog.rules import HELPERS, check_rule, compile_rule, evaluate
 
 BORN_1949 = "11010519491231002X"  # valid example from GB 11643, born 1949-12-31, female
-BORN_1980 = "34052419800101001X"
+BORN_1980 = "15222319800101003X"
 
 
 def test_valid_id_numbers_pass_and_a_wrong_check_digit_is_explained_without_the_right_one():

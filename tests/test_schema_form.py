@@ -10,7 +10,7 @@ import pytest
 from jinja2 import Environment, FileSystemLoader
 from werkzeug.datastructures import MultiDict
 
-from conftest import CHROMIUM, CONFIG, matter_doc, needs_chromium
+from conftest import CONFIG, matter_doc, needs_chromium
 from daiban.admin.schema_form import SchemaForm, apply_operation
 from daiban.catalog.schemas import check_schema, load_schema
 from daiban.catalog.sources import find_files, read_source
@@ -74,9 +74,11 @@ def part(html, pointer: str) -> str:
 
 
 def texts(html, tag: str) -> list[str]:
-    """The text of every `tag` element (tags inside stripped)."""
+    """The text of every `tag` element as seen (tags, the required star and words for screen
+    readers only stripped)."""
     found = re.findall(rf"<{tag}\b[^>]*>(.*?)</{tag}>", str(html), re.S)
-    return [re.sub(r"<[^>]+>", "", t).replace("*", "").strip() for t in found]
+    seen = [re.sub(r'<span class="sr-only">[^<]*</span>', "", t) for t in found]
+    return [re.sub(r"<[^>]+>", "", t).replace("*", "").strip() for t in seen]
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +210,47 @@ def test_no_error_is_lost(form):
         assert message in html or message.startswith("缺少必填项")
     assert "超出范围的位置" in part(html, "/fields") and "根上的问题" in part(html, "")
     assert form.parse(form_data(html))["channels"] == ["fax"]  # an unknown choice stays chosen
+
+
+def test_each_part_with_an_error_is_marked_invalid_and_described_by_its_messages(form):
+    doc = _broken()
+    errors = check_schema("matter", doc)
+    html = str(form.render(doc, errors))
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    described = re.findall(r'<(input|select|textarea|fieldset)\b[^>]*?aria-invalid="true"[^>]*?'
+                           r'aria-describedby="([^"]+)"', html)
+    # Every message has an id that its input (or its fieldset) points at.
+    messages = re.findall(r'<div class="invalid-feedback d-block" id="([^"]+)">', html)
+    assert len(messages) == len(errors)
+    pointed = {i for _, ids_ in described for i in ids_.split()}
+    assert set(messages) <= pointed <= ids
+    originals = part(html, "/materials/2/originals")
+    assert ('aria-invalid="true" aria-describedby="sf/materials/2/originals-error-1 '
+            'sf/materials/2/originals-help"') in originals  # the message, then the help (默认：0。)
+    assert 'aria-invalid="true"' not in part(html, "/name")  # only where something is wrong
+
+
+def test_required_is_in_the_name_not_only_a_red_star(form):
+    html = str(form.render(matter_doc()))
+    label = re.search(r'<label for="sf/code">(.*?)</label>', html).group(1)
+    assert label.endswith('<span class="text-danger" aria-hidden="true">*</span>'
+                          '<span class="sr-only">（必填）</span>')
+    assert "（必填）" not in re.search(r'<label for="sf/everyday_name">(.*?)</label>', html).group(1)
+
+
+def test_the_summary_links_each_problem_to_an_element_of_the_form(form):
+    from daiban.admin.error_summary import schema_links
+
+    doc = _broken()
+    errors = check_schema("matter", doc)
+    html = str(form.render(doc, errors))
+    links = schema_links(form, doc, errors)
+    assert len(links) == len(errors)
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    assert all(link.target in ids for link in links), [link for link in links if link.target not in ids]
+    assert any(link.text == "申请材料 › 第 3 项 › 原件份数：这里应当是整数，实际是文本"
+               and link.target == "sf/materials/2/originals" for link in links)
+    assert any(link.target == "sf/code" and "事项编码" in link.text for link in links)
 
 
 def test_unparseable_numbers_stay_strings_for_the_validator(form):
@@ -364,6 +407,8 @@ def test_other_schemas_work_too():
 
 
 def test_page_macro_wraps_the_form(form):
+    from daiban.admin.error_summary import schema_links
+
     env = Environment(loader=FileSystemLoader(str(CONFIG.parent / "platform/daiban/web/templates")),
                       autoescape=True)
     macro = env.from_string('{% from "admin/schema_form.html" import schema_form %}'
@@ -372,6 +417,13 @@ def test_page_macro_wraps_the_form(form):
     assert html.index('name="op" value=""') < html.index('name="/code"') < html.index('value="save"')
     assert "有 2 处需要修改" in html
     assert form.parse(form_data(html)) == matter_doc()
+    errors = [("/name", "不能为空"), ("/levels", "列表不能为空")]
+    macro = env.from_string('{% from "admin/schema_form.html" import schema_form %}'
+                            "{{ schema_form(body, summary=summary) }}")
+    html = macro.render(body=form.render(matter_doc(), errors),
+                        summary=schema_links(form, matter_doc(), errors))
+    assert html.index("有 2 处需要修改") < html.index('href="#sf/name"') < html.index('href="#sf/levels"') \
+        < html.index('name="/code"')
 
 
 def test_absent_optional_objects_fold_away_until_they_matter(form):
@@ -438,35 +490,22 @@ def test_editor_loop_with_plain_posts(editor):
 
 @pytest.mark.browser
 @needs_chromium
-def test_editor_works_in_a_browser_without_javascript(editor):
-    import threading
-
-    from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, editor, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def test_editor_works_in_a_browser_without_javascript(editor, browser, serve):
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM,
-                                        args=["--headless", "--no-sandbox", "--disable-gpu"])
-            page = browser.new_context(java_script_enabled=False, locale="zh-CN").new_page()
-            page.goto(f"http://127.0.0.1:{server.server_port}/")
-            page.get_by_role("button", name="添加表单字段").click()
-            page.fill('[name="/fields/2/id"]', "phone")
-            page.fill('[name="/fields/2/label"]', "联系电话")
-            page.select_option('[name="/fields/2/type"]', label="电话号码")
-            page.click('button[value="up:/fields/2"]')
-            assert page.input_value('[name="/fields/1/id"]') == "phone"
-            page.check('[name="/channels"][value="home_visit"]')
-            page.press('[name="/everyday_name"]', "Enter")  # Enter saves; it presses no list button
-            page.wait_for_load_state()
-            browser.close()
+        page = context.new_page()
+        page.goto(serve(editor) + "/")
+        page.get_by_role("button", name="添加表单字段").click()
+        page.fill('[name="/fields/2/id"]', "phone")
+        page.fill('[name="/fields/2/label"]', "联系电话")
+        page.select_option('[name="/fields/2/type"]', label="电话号码")
+        page.click('button[value="up:/fields/2"]')
+        assert page.input_value('[name="/fields/1/id"]') == "phone"
+        page.check('[name="/channels"][value="home_visit"]')
+        page.press('[name="/everyday_name"]', "Enter")  # Enter saves; it presses no list button
+        page.wait_for_load_state()
     finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
+        context.close()
     doc = editor.store["doc"]
     assert [f["id"] for f in doc["fields"]] == ["name", "phone", "id_number"]
     assert doc["fields"][1] == {"id": "phone", "label": "联系电话", "type": "phone"}

@@ -131,6 +131,43 @@ def test_group_rules_see_the_group_fields(config_dir):
     assert problems_of(config_dir) == []
 
 
+def test_a_group_names_its_entries_with_item_label(config_dir):
+    doc = matter_doc()
+    doc["fields"].append({"id": "members", "label": "家庭成员", "type": "group",
+                          "item_label": "第 {n} 位家庭成员",
+                          "fields": [{"id": "relation", "label": "关系", "type": "text"}]})
+    doc["fields"].append({"id": "houses", "label": "房产", "type": "group",
+                          "fields": [{"id": "place", "label": "坐落", "type": "text"}]})
+    write_matter(config_dir, doc)
+    result = load_catalog(config_dir, today=TODAY)
+    assert result.errors == []
+    matter = result.catalog.matters["TEST-0001"]
+    assert matter.field("members").item_name(1) == "第 2 位家庭成员"
+    assert matter.field("houses").item_name(0) == "房产 第 1 项"  # the default
+
+
+def test_an_item_label_without_its_number_or_outside_a_group_is_refused(config_dir):
+    doc = matter_doc()
+    doc["fields"].append({"id": "members", "label": "家庭成员", "type": "group", "item_label": "家庭成员",
+                          "fields": [{"id": "relation", "label": "关系", "type": "text"}]})
+    write_matter(config_dir, doc)
+    problem = only_problem(config_dir)
+    assert problem.pointer == "/fields/2/item_label" and "须含“{n}”" in problem.message
+    doc["fields"][2]["item_label"] = "第 {n} 位"
+    doc["fields"][0]["item_label"] = "第 {n} 位"
+    write_matter(config_dir, doc)
+    problem = only_problem(config_dir)
+    assert problem.pointer == "/fields/0" and "item_label" in problem.message
+
+
+def test_every_shipped_group_names_its_entries():
+    catalog = load_catalog(CONFIG, today=TODAY).catalog
+    groups = [(m.code, f) for m in catalog.matters.values() for f in m.fields if f.type == "group"]
+    assert len(groups) >= 5
+    for code, group in groups:
+        assert group.item_label and "{n}" in group.item_label, code
+
+
 def test_promised_limit_longer_than_statutory(config_dir):
     write_matter(config_dir, promised_limit={"amount": 30, "unit": "working_days"})
     problem = only_problem(config_dir)

@@ -40,11 +40,17 @@ def create_demo_accounts() -> list[tuple[str, str, str]]:
             create_user(username, name, password, roles, center=center, department=dept)
             created.append((username, password, ",".join(roles)))
         if not Agent.select().exists():
-            for name, center_code, phone in DEMO_AGENTS:
+            for serial, (name, center_code, phone) in enumerate(DEMO_AGENTS, start=901):
                 center = ServiceCenter.get_or_none(ServiceCenter.code == center_code)
-                if center is not None:
-                    Agent.create(name=name, center=center, phone=phone,
-                                 duties="政策咨询\n帮办代办\n材料收集报送\n回访")
+                if center is None:
+                    continue
+                # An agent with a demo account of the same name and center acts as 委托代理人
+                # under that account, with their ID number from this profile.
+                account = (User.select().where((User.center == center) & User.display_name.startswith(name))
+                           .first())
+                Agent.create(name=name, center=center, phone=phone, user=account,
+                             id_number=_demo_id(serial, 1985),
+                             duties="政策咨询\n帮办代办\n材料收集报送\n回访")
     return created
 
 

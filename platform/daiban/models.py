@@ -185,6 +185,8 @@ class Agent(BaseModel):
     center = peewee.ForeignKeyField(ServiceCenter, null=True, backref="agents", on_delete="RESTRICT")
     department = peewee.ForeignKeyField(Department, null=True, backref="agents", on_delete="RESTRICT")
     phone = SealedCharField(null=True)  # a mobile: sealed at rest (SM4-GCM)
+    # 公民身份号码, sealed: an agent acting as 委托代理人 is named by it on the case and commission.
+    id_number = SealedCharField(kind="id_number", null=True)
     status = peewee.CharField(max_length=16, default="active", index=True)
     duties = peewee.TextField(default="")  # 代办员责任清单, one duty per line
     user = peewee.ForeignKeyField(User, null=True, backref="agent_profiles", on_delete="RESTRICT")
@@ -300,7 +302,8 @@ MODEL_LABELS = {
     Matter: "事项", MatterVersion: "事项版本", OrgUnit: "行政区划", ServiceCenter: "服务中心（站）",
     Department: "部门", User: "用户", Agent: "代办员", AuditLog: "审计日志", MatterDraft: "事项草稿",
 }
-_OVERRIDES = {(Agent, "name"): "姓名", (MatterVersion, "name"): "事项名称", (Matter, "code"): "事项编码",
+_OVERRIDES = {(Agent, "name"): "姓名", (Agent, "id_number"): "公民身份号码",
+              (MatterVersion, "name"): "事项名称", (Matter, "code"): "事项编码",
               (MatterVersion, "code"): "事项编码"}
 
 for _model in (*MODELS, MatterDraft):

@@ -14,6 +14,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from daiban.admin.alerts_view import AlertsView
 from daiban.admin.case_view import CaseView
 from daiban.admin.catalog_view import MatterCatalogView
+from daiban.admin.error_summary import wtforms_links
 from daiban.admin.intake_view import IntakeView
 from daiban.admin.ledger_view import LedgerView
 from daiban.admin.organisation_view import OrganisationView, RolesView
@@ -60,6 +61,7 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     _expose_upstream_templates(app, admin.theme.folder)
+    app.add_template_global(wtforms_links, "form_error_links")  # admin/lib.html's error summary
     admin.add_view(CaseView(name="工作台", category="帮办代办", endpoint="cases", url="/admin/cases"))
     admin.add_view(IntakeView(name="受理", category="帮办代办", endpoint="intake", url="/admin/intake"))
     admin.add_view(RatingView(name="服务评价", category="帮办代办", endpoint="ratings", url="/admin/ratings"))

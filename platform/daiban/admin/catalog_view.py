@@ -18,6 +18,7 @@ from flask_login import current_user
 from daiban import audit
 from daiban.accounts import people_labels
 from daiban.admin.base import RoleGuard, current_principal
+from daiban.admin.error_summary import ErrorLink, schema_links
 from daiban.catalog.diff import diff_matters
 from daiban.catalog.loader import Catalog
 from daiban.catalog.schemas import fill_defaults
@@ -199,10 +200,13 @@ class MatterCatalogView(RoleGuard, BaseView):
             "/responsible_unit": [(d.id, d.name) for d in ref.organisation.departments.values()],
         }
         form = _schema_form()
-        described = [(p, *form.describe(p.pointer, p.message, document)) for p in problems]
+        summary = schema_links(form, document, [(p.pointer, p.message) for p in problems])
+        yaml_summary = [ErrorLink("yaml-text", (f"第 {p.line} 行：" if p.line > 1 else "") + link.text)
+                        for p, link in zip(problems, summary, strict=True)]
         return self.render(
             "admin/catalog/edit.html", draft=draft, document=document, problems=problems,
-            described=described, form_html=form.render(document, errors, choices), tab=tab,
+            summary=summary, yaml_summary=yaml_summary, form_html=form.render(document, errors, choices),
+            tab=tab,
             yaml_text=yaml_text if yaml_text is not None else dump_document(document),
             can_submit=self.allowed("submit"), status_labels=STATUS_LABELS,
             people=people_labels([draft.author, draft.reviewer] if draft else []),

@@ -23,6 +23,7 @@ from flask_wtf.csrf import CSRFError
 
 from daiban import audit
 from daiban.admin.base import RoleGuard, current_principal
+from daiban.admin.error_summary import intake_links
 from daiban.cases.applicant import with_acting
 from daiban.catalog.model import CHANNEL_LABELS, Matter
 from daiban.db import database
@@ -30,7 +31,7 @@ from daiban.intake import acting as acting_block
 from daiban.intake.eligibility import Eligibility, check_eligibility
 from daiban.intake.schema import is_blank
 from daiban.intake.validation import IntakeResult, validate_intake
-from daiban.models import CASE_CHANNELS, Consultation
+from daiban.models import CASE_CHANNELS, Agent, Consultation
 from daiban.ops.busy import is_busy
 from daiban.publishing import compiled, search_catalog, version_in_force
 
@@ -97,19 +98,30 @@ FAILED_MESSAGE = "建档失败：审计记录或办件未能写入，办件没�
 
 
 def agent_identity() -> acting_block.AgentIdentity:
-    """The signed-in agent as the 委托代理人 of a proxy case: from their account, not retyped."""
+    """The signed-in agent as the 委托代理人 of a proxy case: name and ID number from their account
+    and its agent profile (代办员), not retyped."""
     user = current_user.user
-    return acting_block.AgentIdentity(user.display_name, user.username)
+    profile = (Agent.select().where((Agent.user == user.id) & (Agent.status == "active"))
+               .order_by(Agent.id).first())
+    return acting_block.AgentIdentity(user.display_name, user.username,
+                                      profile.id_number if profile is not None else None)
+
+
+# Matter fields that name the agent acting, with what of the account fills each when left blank.
+FROM_ACCOUNT = {"agent_name": "name", "agent_id_number": "id_number"}
 
 
 def fill_from_account(matter: Matter, values: dict, identity: acting_block.AgentIdentity) -> dict:
-    """Where the matter's own form asks for the agent's name and the agent acts, take it from the
-    agent's account when it was left blank."""
-    wanted = matter.field("agent_name")
-    if wanted is not None and values.get("applicant_type") == "agent" and not str(
-            values.get("agent_name") or "").strip():
-        values = {**values, "agent_name": identity.name}
-    return values
+    """Where the matter's own form asks for the agent's name or ID number and the agent acts, take
+    them from the agent's account when they were left blank."""
+    if values.get("applicant_type") != "agent":
+        return values
+    filled = dict(values)
+    for field_id, attribute in FROM_ACCOUNT.items():
+        known = getattr(identity, attribute)
+        if matter.field(field_id) is not None and known and not str(values.get(field_id) or "").strip():
+            filled[field_id] = known
+    return filled
 
 
 @dataclasses.dataclass
@@ -167,17 +179,22 @@ def render_form(view, matter: Matter, state: FormState | None, *, checked: bool,
     age = acting_block.applicant_age(matter, state.intake.values, datetime.date.today())
     role = state.raw_acting.get("role") or acting_block.default_role(matter, state.values, state.mode)
     incapable = state.raw_acting.get("incapable", "").lower() in acting_block.TRUE_WORDS
+    rows = {f.id: max(1, len(state.values.get(f.id) or [])) for f in matter.fields if f.type == "group"}
+    # 添加一行 is no check: the new row takes the focus, and nothing is marked wrong yet.
+    added = {f.id: rows[f.id] for f in matter.fields if f.type == "group" and op == f"add:{f.id}"}
+    checked = checked and not added
+    errors = state.errors if checked else {}
     page = view.render(
         "admin/intake/form.html", matter=matter, values=state.values, intake=state.intake,
-        errors=state.errors if checked else {}, eligibility=state.eligibility, checked=checked,
+        errors=errors, summary=intake_links(matter, errors), eligibility=state.eligibility, checked=checked,
         organisation=ref.organisation, channel_labels=CHANNEL_LABELS, notice=notice,
         existing=existing, mode=state.mode, channel=state.channel,
         acting=state.raw_acting, acting_role=role, acting_roles=acting_block.ACTING_ROLES,
         relations=acting_block.GUARDIAN_RELATIONS, applicant_age=age, adult_age=acting_block.ADULT_AGE,
         show_guardian=acting_block.needs_guardian(role, age, incapable) and matter.guardian_allowed,
         agent=agent_identity(), note=request.form.get("consult-note", request.form.get("note", "")),
-        group_rows={f.id: max(1, len(state.values.get(f.id) or [])) + (1 if op == f"add:{f.id}" else 0)
-                    for f in matter.fields if f.type == "group"},
+        group_rows={group: count + (1 if group in added else 0) for group, count in rows.items()},
+        added=added,
     )
     return page, status
 
@@ -201,8 +218,8 @@ def open_from_form(view, code: str):
             f"本事项已更新为第 {matter.version} 版（您打开页面时是第 {posted} 版），本次没有建档。"
             "您填写的内容都保留着，已按新版本检查，请核对后再提交。"))
     if not state.ok:
-        return render_form(view, matter, state, checked=True, notice=(
-            f"还有 {len(state.errors)} 处需要修正，本次没有建档；已在各栏旁标出，您填写的内容都保留着。"))
+        return render_form(view, matter, state, checked=True,
+                           notice="本次没有建档：已在各栏旁标出，您填写的内容都保留着。")
     if state.eligibility.verdict != "eligible":
         reasons = state.eligibility.unmet + state.eligibility.applies
         message = ("不符合受理条件：" + "；".join(reasons)) if reasons else "还有条件待核实，请逐项确认"

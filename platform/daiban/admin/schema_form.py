@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from daiban.catalog.schemas import load_schema
 from daiban.catalog.sources import join_pointer
@@ -185,6 +185,10 @@ class SchemaForm:
     def describe(self, pointer: str, message: str, document) -> tuple[str, str]:
         """Where a problem is, in the form's own titles (申请材料 › 第 3 项 › 材料名称), and what it
         is, in words; no JSON pointer."""
+        return self.locate(pointer, message, document)[1:]
+
+    def locate(self, pointer: str, message: str, document) -> tuple[str, str, str]:
+        """The pointer of the part of the form that shows a problem, then `describe`'s two texts."""
         anchor, shown = self._anchor(pointer, message, document)
         tokens = _tokens(anchor)
         path = self._walk(document, tokens)
@@ -194,7 +198,7 @@ class SchemaForm:
             names.extend(tokens[len(path) - 1:])
         if _MISSING_KEY.match(message) and anchor != pointer:
             shown = "必填，尚未填写"
-        return " › ".join(names) or "事项", shown
+        return anchor, " › ".join(names) or "事项", shown
 
     def _empty(self, node: Node):
         """A new item: its required keys present but empty, so the author sees what to fill."""
@@ -285,7 +289,9 @@ class SchemaForm:
             for message in [messages] if isinstance(messages, str) else messages:
                 anchor, shown = self._anchor(pointer, message, document)
                 placed.setdefault(anchor, []).append(shown)
-        return _Renderer(placed, choices or {}).root(self.root, document)
+        from daiban.admin.schema_markup import Renderer  # the markup builds on this module's Node
+
+        return Renderer(placed, choices or {}).root(self.root, document)
 
 
 @lru_cache(maxsize=1)
@@ -297,178 +303,3 @@ def matter_form() -> SchemaForm:
 def apply_operation(document: dict, op: str, form: SchemaForm | None = None) -> dict:
     """Return a copy of a matter (or of a document of `form`'s schema) with one list operation done."""
     return (form or matter_form()).apply_operation(document, op)
-
-
-def _attrs(**attrs) -> Markup:
-    parts = []
-    for name, value in attrs.items():
-        name = name.replace("_", "-")
-        if value is not None and value is not False:
-            parts.append(f" {name}" if value is True else f' {name}="{escape(value)}"')
-    return Markup("".join(parts))
-
-
-def _button(op: str, label: str, style: str, disabled: bool = False) -> Markup:
-    return Markup('<button type="submit" name="op"{} class="btn btn-sm {}">{}</button>').format(
-        _attrs(value=op, disabled=disabled, formnovalidate=True), style, label)
-
-
-def _join(parts) -> Markup:
-    return Markup("").join(parts)
-
-
-def _filled(value) -> bool:
-    """True when a list item holds any non-blank value (a fresh item is shown open)."""
-    if isinstance(value, dict):
-        return any(_filled(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_filled(v) for v in value)
-    return not _blank(value) and value is not MISSING
-
-
-class _Renderer:
-    """Writes the markup of one document, with the errors already placed by pointer."""
-
-    def __init__(self, errors: dict[str, list[str]], choices: dict | None = None):
-        self.errors = errors
-        self.choices = choices or {}
-
-    def feedback(self, pointer: str) -> Markup:
-        return _join(Markup('<div class="invalid-feedback d-block">{}</div>').format(m)
-                     for m in self.errors.get(pointer, []))
-
-    def errors_within(self, pointer: str) -> bool:
-        return any(p == pointer or p.startswith(pointer + "/") for p in self.errors)
-
-    def invalid(self, pointer: str) -> str:
-        return " is-invalid" if self.errors.get(pointer) else ""
-
-    @staticmethod
-    def help(node: Node, extra: str = "") -> Markup:
-        text = " ".join(t for t in (node.help, extra) if t)
-        return Markup('<small class="form-text text-muted">{}</small>').format(text) if text else Markup("")
-
-    @staticmethod
-    def label(title: str, required: bool) -> Markup:
-        star = Markup(' <span class="text-danger" title="必填">*</span>') if required else ""
-        return Markup("{}{}").format(title, star)
-
-    def root(self, node: Node, document) -> Markup:
-        enter = Markup('<button type="submit" name="op" value="" tabindex="-1" aria-hidden="true" style="'
-                       'position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden">保存</button>')
-        return Markup('<div class="schema-form" data-pointer="">{}{}{}</div>').format(
-            enter, self.feedback(""), self.children(node, document, ""))
-
-    def children(self, node: Node, value, pointer: str) -> Markup:
-        value = value if isinstance(value, dict) else {}
-        return _join(self.part(child, value.get(k, MISSING), join_pointer(pointer, k), k, k in node.required)
-                     for k, child in node.properties.items())
-
-    def part(self, node: Node, value, pointer: str, key: str, required: bool) -> Markup:
-        title = node.title or key
-        if node.kind == "object":
-            body = self.children(node, value, pointer)
-            inner = self.fieldset(pointer, self.label(title, required), node, body)
-            if value is MISSING and not required and not self.errors_within(pointer):
-                return Markup('<details class="mb-3" data-pointer="{}"><summary>{}（未填）</summary>'
-                              '{}</details>').format(pointer, title, inner)
-            return inner
-        if node.kind == "list":
-            return self.array(node, value if isinstance(value, list) else [], pointer, title, required)
-        if node.kind == "enums":
-            return self.checkboxes(node, value, pointer, title, required)
-        return self.control(node, value, pointer, key, title, required)
-
-    def fieldset(self, pointer: str, legend, node: Node, body, tools="", item_of=None) -> Markup:
-        return Markup('<fieldset class="border rounded px-3 pb-2 mb-3" data-pointer="{}"{}>'
-                      '<legend class="w-auto px-2 h6 mb-1">{}</legend>{}{}{}{}</fieldset>'
-                      ).format(pointer, _attrs(data_item_of=item_of), legend, tools, self.help(node),
-                               self.feedback(pointer), body)
-
-    def array(self, node: Node, items: list, pointer: str, title: str, required: bool) -> Markup:
-        rendered = []
-        for index, item in enumerate(items):
-            at = f"{pointer}/{index}"
-            summary = next((item[k] for k in SUMMARY_KEYS if isinstance(item, dict)
-                            and isinstance(item.get(k), str) and item[k].strip()), "")
-            legend = f"{title} {index + 1}" + (f"：{summary[:40]}" if summary else "")
-            tools = Markup('<div class="btn-group float-right" role="group">{}{}{}</div>').format(
-                _button(f"up:{at}", "上移", "btn-outline-secondary", index == 0),
-                _button(f"down:{at}", "下移", "btn-outline-secondary", index == len(items) - 1),
-                _button(f"remove:{at}", "删除", "btn-outline-danger"))
-            marker = Markup("<input{}>").format(_attrs(type="hidden", name=at, value=""))  # keeps blank items
-            body = marker + self.children(node.items, item, at)
-            box = self.fieldset(at, legend, Node("object"), body, tools, item_of=pointer)
-            # Long lists stay readable: items fold to their legend, unless they need attention.
-            is_open = self.errors_within(at) or not _filled(item)
-            rendered.append(Markup('<details class="mb-2" data-item="{}"{}><summary>{}</summary>{}'
-                                   '</details>').format(at, Markup(" open") if is_open else "", legend, box))
-        add = _button(f"add:{pointer}", f"添加{title}", "btn-outline-primary mb-2")
-        return self.fieldset(pointer, self.label(title, required), node, _join(rendered) + add)
-
-    def checkboxes(self, node: Node, value, pointer: str, title: str, required: bool) -> Markup:
-        chosen = [c for c in value if not isinstance(c, (dict, list))] if isinstance(value, list) else []
-        labels = node.items.labels
-        boxes = []
-        for choice in dict.fromkeys([*chosen, *node.items.choices]):  # in the document's order
-            box_id = f"sf{pointer}={_text(choice)}"
-            box = _attrs(type="checkbox", name=pointer, id=box_id, value=_text(choice),
-                         checked=choice in chosen)
-            boxes.append(Markup('<div class="form-check form-check-inline">'
-                                '<input class="form-check-input{}"{}>'
-                                '<label class="form-check-label" for="{}">{}</label></div>').format(
-                self.invalid(pointer), box, box_id, labels.get(choice, _text(choice))))
-        default = node.default if isinstance(node.default, list) else []
-        extra = f"不选则为默认：{'、'.join(labels.get(c, _text(c)) for c in default)}。" if default else ""
-        return Markup('<fieldset class="form-group" data-pointer="{}"><legend class="col-form-label pt-0">{}'
-                      '</legend><div>{}</div>{}{}</fieldset>').format(pointer, self.label(title, required),
-                                                                     _join(boxes), self.feedback(pointer),
-                                                                     self.help(node, extra))
-
-    def control(self, node: Node, value, pointer: str, key: str, title: str, required: bool) -> Markup:
-        css = f"form-control{self.invalid(pointer)}"
-        named = _attrs(name=pointer, id=f"sf{pointer}")
-        extra = ""
-        if pointer in self.choices and node.kind not in ("enum", "boolean"):
-            options = [("", "请选择")] + [(_text(v), label) for v, label in self.choices[pointer]]
-            if value is not MISSING and _text(value) not in dict(options):
-                options.append((_text(value), _text(value)))
-            chosen = _text(value)
-            body = _join(Markup("<option{}>{}</option>").format(_attrs(value=v, selected=v == chosen), text)
-                         for v, text in options)
-            tag = Markup('<select class="{}"{}>{}</select>').format(css, named, body)
-        elif node.kind in ("enum", "boolean"):
-            choices, labels = ([True, False], {True: "是", False: "否"}) if node.kind == "boolean" \
-                else (node.choices, node.labels)
-            options = [(_text(c), labels.get(c, _text(c))) for c in choices]
-            if value is not MISSING and _text(value) not in dict(options):
-                options.append((_text(value), _text(value)))
-            if not required or value is MISSING:
-                empty = "未填（默认）" if node.kind == "boolean" else "请选择" if required else "未填"
-                options.insert(0, ("", empty))
-            if node.default is not MISSING:
-                extra = f"默认：{labels.get(node.default, _text(node.default))}。"
-            chosen = _text(value)
-            body = _join(Markup("<option{}>{}</option>").format(_attrs(value=v, selected=v == chosen), text)
-                         for v, text in options)
-            tag = Markup('<select class="{}"{}>{}</select>').format(css, named, body)
-        elif node.kind == "lines" or key in LONG_TEXT or "\n" in _text(value):
-            lines = node.kind == "lines" and isinstance(value, list)
-            text = "\n".join(_text(v) for v in value) if lines else _text(value)
-            extra = "每行一项。" if node.kind == "lines" else ""
-            rows = min(20, max(2, text.count("\n") + 2))
-            # A leading newline after <textarea> is dropped by the browser, so the text's own one survives.
-            tag = Markup('<textarea class="{}"{} rows="{}">\n{}</textarea>').format(css, named, rows, text)
-        else:
-            numeric = node.kind in ("integer", "number") and (
-                value is MISSING or isinstance(value, (int, float)) and not isinstance(value, bool))
-            step = ("1" if node.kind == "integer" else "any") if numeric else None
-            if node.default is not MISSING:
-                extra = f"默认：{_text(node.default)}。"
-            # Input that is not a number stays visible (a number box would blank it) beside its error.
-            tag = Markup('<input class="{}"{}>').format(css, _attrs(
-                type="number" if numeric else "text", name=pointer, id=f"sf{pointer}", value=_text(value),
-                step=step))
-        return Markup('<div class="form-group" data-pointer="{}"><label for="sf{}">{}</label>{}{}{}</div>'
-                      ).format(pointer, pointer, self.label(title, required), tag, self.feedback(pointer),
-                               self.help(node, extra))

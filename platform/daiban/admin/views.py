@@ -30,6 +30,7 @@ from daiban.admin.filters import (
 )
 from daiban.audit import ACTION_LABELS as AUDIT_ACTIONS
 from daiban.audit import OUTCOME_LABELS as AUDIT_OUTCOMES
+from daiban.catalog import idnumbers
 from daiban.db import database, parse_id
 from daiban.models import (
     Agent,
@@ -193,9 +194,13 @@ class AgentView(CheckedForm, ScopedModelView):
     column_default_sort = "name"
     column_formatters = {
         "phone": _masked,
+        "id_number": _masked,
         "level": _agent_level,
         "status": lambda v, c, m, n: {"active": "在岗", "inactive": "停用"}.get(m.status, m.status),
     }
+    column_formatters_detail = column_formatters
+    masked_columns = ("phone", "id_number")
+    form_args = {"id_number": {"description": "代办员作为委托代理人时，办件和委托书上写明的本人证件号码"}}
     form_choices = {"status": [("active", "在岗"), ("inactive", "停用")]}
     form_excluded_columns = ("created_at",)
     form_ajax_refs = {
@@ -203,6 +208,18 @@ class AgentView(CheckedForm, ScopedModelView):
         "department": {"fields": ("name", "code"), "placeholder": "请选择部门"},
         "user": {"fields": ("username", "display_name"), "placeholder": "请选择登录账号"},
     }
+
+    def validate_form(self, form):
+        """Validate, then refuse an ID number that is not a valid one, saying why beside it."""
+        ok = super().validate_form(form)
+        field = getattr(form, "id_number", None)
+        if field is not None and field.data:
+            field.data = "".join(str(field.data).split()).upper()
+            problem = idnumbers.id_number_problem(field.data)
+            if problem:
+                add_error(field, problem)
+                ok = False
+        return ok
 
 
 def _role_names(view, context, model, name):
@@ -262,7 +279,7 @@ class UserView(LiveFilters, CheckedForm, ScopedModelView):
     def validate_form(self, form):
         """Roles and the new password are checked beside their fields, before anything is saved."""
         ok = super().validate_form(form)
-        if not hasattr(form, "role_ids"):  # the delete and action forms
+        if not hasattr(form, "role_ids") or request.method != "POST":  # delete and action forms; a GET
             return ok
         roles = current_app.extensions["daiban"].roles
         chosen = form.role_ids.data or []

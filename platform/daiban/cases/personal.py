@@ -338,14 +338,27 @@ def _rows(database, sql: str):
         last = rows[-1][0]
 
 
+# The agent's sealed columns, each sealed under the kind of its own name.
+AGENT_SEALED = ("phone", "id_number")
+
+
+def _agent_sealed(database) -> tuple[str, ...]:
+    """The agent's sealed columns this database has: migration 012 reseals before 018 adds one."""
+    present = {column.name for column in database.get_columns("agent")}
+    return tuple(column for column in AGENT_SEALED if column in present)
+
+
 def count_rows(database) -> int:
+    """How many rows `reseal_all` goes through: every case and every agent with a sealed value."""
     cases = database.execute_sql("SELECT COUNT(*) FROM case_file").fetchone()[0]
-    agents = database.execute_sql("SELECT COUNT(*) FROM agent WHERE phone IS NOT NULL").fetchone()[0]
+    any_sealed = " OR ".join(f"{column} IS NOT NULL" for column in _agent_sealed(database))
+    agents = database.execute_sql(f"SELECT COUNT(*) FROM agent WHERE {any_sealed}").fetchone()[0]
     return cases + agents
 
 
 def reseal_all(database, progress: Callable[[int], None] | None = None) -> Counter:
-    """Re-seal case columns, form values (nested groups too) and agent phones; fill the blind
+    """Re-seal case columns, form values (nested groups too) and agents' phones and ID
+    numbers; fill the blind
     indexes. Returns counts of values re-sealed by kind; `progress(n)` after each batch of n rows."""
     done: Counter = Counter()
     p = database.param
@@ -376,19 +389,22 @@ def reseal_all(database, progress: Callable[[int], None] | None = None) -> Count
                      new_id_index, new_phone_index, row_id))
         if progress:
             progress(len(rows))
-    agent_sql = f"SELECT id, phone FROM agent WHERE id > %s ORDER BY id LIMIT {BATCH}"
+    columns = _agent_sealed(database)
+    agent_sql = f"SELECT id, {', '.join(columns)} FROM agent WHERE id > %s ORDER BY id LIMIT {BATCH}"
     for rows in _rows(database, agent_sql):
         with database.atomic():
-            for row_id, phone in rows:
-                if phone is None:
-                    continue
-                sealed = phone if phone.startswith(("sm4:", "plain:")) else f"plain:{phone}"
-                new = reseal(sealed, "phone")
-                if new != phone:
-                    done["agent_phone"] += 1
-                    database.execute_sql(f"UPDATE agent SET phone = {p} WHERE id = {p}", (new, row_id))
+            for row_id, *values in rows:
+                for column, value in zip(columns, values, strict=True):
+                    if value is None:
+                        continue
+                    sealed = value if value.startswith(("sm4:", "plain:")) else f"plain:{value}"
+                    new = reseal(sealed, column)
+                    if new != value:
+                        done[f"agent_{column}"] += 1
+                        database.execute_sql(f"UPDATE agent SET {column} = {p} WHERE id = {p}",
+                                             (new, row_id))
         if progress:
-            progress(len([r for r in rows if r[1] is not None]))
+            progress(len([r for r in rows if any(v is not None for v in r[1:])]))
     return done
 
 
@@ -400,7 +416,9 @@ def key_counts(database) -> Counter:
         for sealed in (id_sealed, phone_sealed, *sealed_leaves(json.loads(values or "{}"))):
             if sealed:
                 counts[key_id_of(sealed)] += 1
-    for (phone,) in database.execute_sql("SELECT phone FROM agent WHERE phone IS NOT NULL"):
-        counts[key_id_of(phone) if phone.startswith("sm4:") else "plain"] += 1
+    for row in database.execute_sql(f"SELECT {', '.join(_agent_sealed(database))} FROM agent"):
+        for value in row:
+            if value is not None:
+                counts[key_id_of(value) if value.startswith("sm4:") else "plain"] += 1
     return counts
 

@@ -50,7 +50,7 @@ def _field(data: dict) -> FormField:
         visible_when=data.get("visible_when"), required_when=data.get("required_when"),
         in_register=data.get("in_register", False), personal=data.get("personal", False),
         fields=tuple(_field(f) for f in data.get("fields", ())),
-        min_items=data.get("min_items"), max_items=data.get("max_items"),
+        min_items=data.get("min_items"), max_items=data.get("max_items"), item_label=data.get("item_label"),
         accept=tuple(data.get("accept", ())),
     )
 

@@ -5,16 +5,18 @@ A wrong check character is reported without saying what it should be: a message 
 right one lets anyone "repair" a mistyped or made-up number without looking at the card.
 
 The region code (digits 1–6) is the division where the number was first issued (GB/T 2260). It
-stays on the card after the division is renamed or merged, so a table of today's divisions would
-refuse real cards; no maintained package carries the full history. So the province-level code
-(digits 1–2) is checked against the real list and the prefecture-level code (digits 3–4) against
-the ranges GB/T 2260 assigns (01–70 and 90); the county-level code is not checked.
+stays on the card after the division is renamed or merged, so it is checked against every code
+GB/T 2260 has ever assigned (python-stdnum's table with its history), not today's list. Nor is it
+matched with the birth year: elderly people were first issued numbers decades after birth, by
+counties that may be younger than they are.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+
+from stdnum import numdb
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -69,18 +71,24 @@ def id_number_problem(value: str, today: datetime.date | None = None) -> str | N
 
 
 def region_problem(code: str) -> str | None:
-    """Say what is wrong with the 6-digit region code of an ID number, or None when it is plausible."""
-    province, prefecture = code[:2], code[2:4]
+    """Say what is wrong with the 6-digit region code of an ID number, or None when GB/T 2260 has
+    assigned it at some time."""
+    province = code[:2]
     if province not in PROVINCES:
         return f"公民身份号码前两位 {province} 不是省级行政区划代码，请核对号码"
     if province in PERMITS:
         if code[2:] != "0000":
             return f"公民身份号码前 6 位应为 {province}0000（{PROVINCES[province]}），请核对号码"
         return None
-    number = int(prefecture)
-    if not (1 <= number <= 70 or number == 90):
-        return f"公民身份号码第 3、4 位 {prefecture} 不是{PROVINCES[province]}的地级行政区划代码，请核对号码"
+    if not any("county" in props for _part, props in _divisions().info(code)):
+        return (f"公民身份号码前 6 位 {code} 不是{PROVINCES[province]}的县级行政区划代码"
+                "（已核对历年代码），请核对号码")
     return None
+
+
+def _divisions():
+    """The GB/T 2260 table, every code with the years it was in use (loaded once by numdb)."""
+    return numdb.get("cn/loc")
 
 
 def birth_date_of(number: str) -> datetime.date:

@@ -91,11 +91,17 @@ class FormField:
     fields: tuple[FormField, ...] = ()
     min_items: int | None = None
     max_items: int | None = None
+    item_label: str | None = None  # a group's entry on the form: "第 {n} 位家庭成员"
     accept: tuple[str, ...] = ()
 
     def option_label(self, value: str) -> str:
         """Label of an option value, or the value itself when unknown."""
         return next((o.label for o in self.options if o.value == value), value)
+
+    def item_name(self, index: int) -> str:
+        """What entry `index` (from 0) of a repeating group is called on the form: 第 2 位家庭成员."""
+        # replace, not format: a config author's other braces stay as written.
+        return (self.item_label or f"{self.label} 第 {{n}} 项").replace("{n}", str(index + 1))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,12 @@
                     pending: ["待核对", "badge-secondary"]};
   let timer = null;
 
+  // The panel is an aria-live region: it is only written when what it says changes, so a screen
+  // reader hears a new verdict or condition once, not the whole panel at every keystroke.
   function lines(box, texts, prefix, css) {
+    const wanted = texts.map(function (text) { return prefix + text; });
+    const shown = Array.prototype.map.call(box.children, function (div) { return div.textContent; });
+    if (wanted.join("\n") === shown.join("\n")) { return; }
     box.textContent = "";
     texts.forEach(function (text) {
       const div = document.createElement("div");
@@ -23,8 +28,11 @@
       const top = path.split(".")[0];
       const visible = state.visible.indexOf(path) >= 0 || (path.indexOf(".") > 0 && state.visible.indexOf(top) >= 0);
       el.hidden = !visible;
-      const mark = el.querySelector(".required-mark");
-      if (mark) { mark.hidden = state.required.indexOf(path) < 0; }
+      // The field's own mark (a group's legend holds its rows' marks too); the star and the
+      // words （必填） for a screen reader come and go together. A group's column marked required
+      // in the config stays marked in every row, the empty row the table offers included.
+      const mark = el.querySelector("[data-mark-for='" + path + "']");
+      if (mark) { mark.hidden = !mark.hasAttribute("data-required-always") && state.required.indexOf(path) < 0; }
     });
     form.querySelectorAll(".derived").forEach(function (el) {
       const path = el.dataset.derived;
@@ -34,8 +42,10 @@
     });
     const panel = document.getElementById("eligibility");
     const badge = panel.querySelector(".verdict");
-    badge.textContent = verdicts[state.verdict][0];
-    badge.className = "badge verdict verdict-" + state.verdict + " " + verdicts[state.verdict][1];
+    if (badge.textContent !== verdicts[state.verdict][0]) {
+      badge.textContent = verdicts[state.verdict][0];
+      badge.className = "badge verdict verdict-" + state.verdict + " " + verdicts[state.verdict][1];
+    }
     lines(panel.querySelector(".unmet"), state.unmet, "未满足：", "text-danger");
     lines(panel.querySelector(".applies"), state.applies, "不予受理：", "text-danger");
     lines(panel.querySelector(".checklist"), state.checklist.filter(function (c) { return !c.confirmed; })
@@ -57,9 +67,18 @@
     box.querySelectorAll(".acting-error").forEach(function (el) { el.remove(); });
     const messages = acting.errors["acting.role"] || [];
     role.classList.toggle("is-invalid", messages.length > 0);
-    messages.forEach(function (text) {
+    // Marked and described as the server writes it (aria-invalid, the messages' ids).
+    if (messages.length) {
+      role.setAttribute("aria-invalid", "true");
+      role.setAttribute("aria-describedby", messages.map(function (_, i) { return "acting-role-error-" + (i + 1); }).join(" "));
+    } else {
+      role.removeAttribute("aria-invalid");
+      role.removeAttribute("aria-describedby");
+    }
+    messages.slice().reverse().forEach(function (text, i) {
       const div = document.createElement("div");
       div.className = "invalid-feedback d-block acting-error";
+      div.id = "acting-role-error-" + (messages.length - i);
       div.textContent = text;
       role.insertAdjacentElement("afterend", div);
     });
@@ -87,6 +106,16 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (state) { if (state) { apply(state); } });
   }
+
+  // A household table wider than its column scrolls sideways: say so, under the table, while it does.
+  function hintScrolling() {
+    form.querySelectorAll(".group-scroll").forEach(function (box) {
+      const hint = box.parentElement.querySelector(".group-scroll-hint");
+      if (hint) { hint.hidden = box.scrollWidth <= box.clientWidth + 1; }
+    });
+  }
+  hintScrolling();
+  window.addEventListener("resize", hintScrolling);
 
   form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(check, 250); });
   form.addEventListener("change", function (event) { follow(event); check(); });
