@@ -46,14 +46,26 @@ def smallest_text(page) -> tuple[float, str]:
 
 
 def small_targets(page) -> list[str]:
-    """Main controls (buttons, fields, the switch, the catalog's matter links) under 60 × 60 px."""
+    """Main controls (buttons, fields, answers, the switch, the catalog's matter links) under
+    60 × 60 px."""
     return page.evaluate("""() => [...document.querySelectorAll(
-            'main .btn, main .form-control, .view-switch, .staff-login, .catalog-table td.matter-name a')]
+            'main .btn, main .form-control, main .form-check-label, .view-switch, .staff-login,'
+            + ' .catalog-table td.matter-name a')]
         .filter(e => e.getClientRects().length)
         .map(e => [e, e.getBoundingClientRect()])
         .filter(([e, r]) => r.height < 59.5 || r.width < 59.5)
         .map(([e, r]) => e.tagName + ' ' + e.textContent.trim().slice(0, 12) + ' ' + Math.round(r.width)
              + '×' + Math.round(r.height))""")
+
+
+def off_screen(page) -> list[str]:
+    """Controls in the page's main part that stick out of the screen, left or right."""
+    return page.evaluate("""() => [...document.querySelectorAll('main input, main select, main button,'
+                                                              + ' main a')]
+        .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+        .filter(e => { const r = e.getBoundingClientRect();
+                       return r.width > 1 && (r.left < -1 || r.right > innerWidth + 1); })
+        .map(e => e.tagName + ' ' + (e.id || e.name || e.textContent.trim().slice(0, 12)))""")
 
 
 def columns(page, selector: str) -> int:
@@ -69,6 +81,7 @@ def check_elder_page(page, name: str) -> None:
     size, where = smallest_text(page)
     assert size >= 24, (name, size, where)
     assert not small_targets(page), (name, small_targets(page))
+    assert not off_screen(page), (name, off_screen(page))
     assert page.get_by_role("link", name="切换到标准版").is_visible(), name
 
 
