@@ -229,6 +229,7 @@ WORDS = {  # the placeholders that take a word, with the words the app knows
     "action": ("receive", "defer", "supply", "not_needed"),
     "step": ("receive", "finish", "call", "measures", "close", "appeal", "decide"),
     "target": ("up", "departments"),
+    "mode": ("elder", "standard", "huge"),  # 长辈版 / 标准版 (web/elder.py)
     "export_type": ("csv", "xlsx", "json", "CSV"),
     "code": CODES,
     "sha256": (*sorted({a.sha256 for m in CATALOG.matters.values() for mat in m.materials

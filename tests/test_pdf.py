@@ -107,4 +107,5 @@ def test_the_notice_print_view_sizes_itself_to_the_phone(db_url, db, tmp_path):
     client = make_site(db_url, tmp_path / "uploads").test_client()
     page = client.get("/matters/SHBX-0002/notice").get_data(as_text=True)
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
-    assert "@media screen and (max-width: 600px)" in page and "font-size: 16px" in page
+    # 37.5 em: 600 px at the browser's default text size; type in rem grows with the reader's setting.
+    assert "@media screen and (max-width: 37.5em)" in page and "font-size: 1rem" in page

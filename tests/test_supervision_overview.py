@@ -62,3 +62,25 @@ def test_each_level_sees_its_own_figures(site, username, title, township):
 
 def test_the_dashboard_needs_the_ledger_permission(site):
     assert signed_in(site, "admin").get("/admin/overview/").status_code == 403
+
+
+def test_every_chart_says_what_it_shows_and_has_its_figures_as_a_table(site):
+    page = signed_in(site, "bureau").get("/admin/overview/").get_data(as_text=True)
+    shown = cards(page)
+    figures = re.findall(r'<figure class="[^"]*chart chart-([a-z-]+)">(.*?)</figure>', page, re.S)
+    assert [key for key, _ in figures] == ["monthly", "on-time", "domain", "township", "satisfaction"]
+    for key, figure in figures:
+        summary = re.search(r'<p class="[^"]*chart-summary" id="([^"]+)">([^<]+)</p>', figure)
+        assert summary and summary.group(2).startswith("近 12 个月"), key
+        # Both drawings are images named by the title and described by that sentence.
+        roots = re.findall(r"<svg [^>]*>", figure)
+        assert len(roots) == 2 and all('role="img"' in r and f'aria-describedby="{summary.group(1)}"' in r
+                                       for r in roots), key
+        assert "<summary>以表格查看</summary>" in figure and "<table" in figure, key
+    monthly = dict(figures)["monthly"]
+    received = int(shown["受理办件"])
+    assert f"受理 {received:,} 件" in monthly
+    total = re.search(r"<tfoot><tr><th scope=\"row\">合计</th>(.*?)</tr></tfoot>", monthly).group(1)
+    assert re.findall(r">(\d+)</td>", total)[2] == str(received)  # 受理合计 = the card
+    rate = next(value for label, value in shown.items() if label.startswith("满意率"))
+    assert f"满意率 {rate}" in dict(figures)["satisfaction"]

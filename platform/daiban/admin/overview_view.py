@@ -2,7 +2,8 @@
 
 The bureau and the inspector see the banner, a township agent the township, a department
 liaison the department, a village agent the station. Every number comes from the SQL
-aggregations of `daiban.supervision.series`; the charts are inline SVG (`supervision.charts`).
+aggregations of `daiban.supervision.series`; the charts are inline SVG (`supervision.charts`), each
+with a sentence saying what it shows and its figures as a table behind 以表格查看.
 """
 
 from __future__ import annotations
@@ -66,14 +67,15 @@ class OverviewView(RoleGuard, BaseView):
         open_rectifications = (scoped(Rectification.select(), Rectification, principal)
                                .where(Rectification.status.in_(("open", "appealed", "appeal_rejected")))
                                .count())
+        during = PERIODS[months]
+        shown = [charts.monthly(trend, during), charts.on_time(trend, during),
+                 charts.ranking("domain", "按领域受理与办结（件）", "领域", domains, during)]
+        if wide:
+            shown.append(charts.ranking("township", "按苏木乡镇受理与办结（件）", "苏木乡镇",
+                                        series.by_township(principal, start, end, today, grid=grid), during))
+        shown.append(charts.satisfaction(said, RATING_LEVELS, during))
         return self.render(
             "admin/supervision/overview.html", title=scope_title(principal), months=months,
             periods=PERIODS, start=start, end=end, totals=totals, said=said, overdue=overdue,
-            due_soon=due_soon, open_rectifications=open_rectifications,
-            monthly_svg=charts.monthly_chart(trend), on_time_svg=charts.on_time_chart(trend),
-            domain_svg=charts.ranking_chart("按领域受理与办结（件）", domains),
-            township_svg=charts.ranking_chart("按苏木乡镇受理与办结（件）",
-                                              series.by_township(principal, start, end, today, grid=grid))
-            if wide else None,
-            satisfaction_svg=charts.satisfaction_chart(said, RATING_LEVELS),
+            due_soon=due_soon, open_rectifications=open_rectifications, charts=shown,
         )

@@ -138,7 +138,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         return app.send_static_file("favicon.ico")
 
     from daiban.admin import init_admin
-    from daiban.web import audit_requests, auth, catalog, pdf, rating, sessions
+    from daiban.web import audit_requests, auth, catalog, elder, pdf, rating, sessions
 
     pdf.init_app(app)
     auth.login_manager.init_app(app)
@@ -146,6 +146,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     sessions.init_app(app)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(rating.bp)
+    app.register_blueprint(elder.bp)
     init_admin(app)
     audit_requests.init_app(app)
 

@@ -74,7 +74,7 @@ def _notice_page(code: str, pdf: bool) -> str:
     data = one_time_notice(matter, values, datetime.date.today())
     pdf_url = url_for("catalog.notice_pdf", code=code, **values)
     return render_template("catalog/notice.html", notice=data, matter=matter, organisation=organisation,
-                           pdf=pdf, pdf_url=pdf_url,
+                           pdf=pdf, pdf_url=pdf_url, view_switch=True,
                            back=("返回办事指南", url_for("catalog.guide", code=code)))
 
 
