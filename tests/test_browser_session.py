@@ -103,10 +103,12 @@ def test_a_form_outlives_its_session_and_opens_the_case_after_signing_in_in_plac
     assert _status(page, base)["signed_in"]
     assert page.evaluate(FORM_STATE) == typed
 
-    page.get_by_role("button", name="检查").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="检查").click()
     assert "CSRF" not in page.content() and "登录" not in page.locator("h1").inner_text()
     assert page.evaluate(FORM_STATE) == typed
-    page.get_by_role("button", name="受理并建档").click()
+    with page.expect_navigation(url="**/admin/cases/*/"):
+        page.get_by_role("button", name="受理并建档").click()
     assert "已建档：办件编号" in page.content()
     case = Case.get()
     stored = reveal_values(case, by="tester", reason="test")
@@ -140,7 +142,8 @@ def test_signing_in_again_in_another_tab_brings_the_page_back_but_another_accoun
     sign_in(other, base, "village", PASSWORD)
     expired.wait_for(state="hidden", timeout=15000)
     assert page.evaluate(FORM_STATE) == typed
-    page.get_by_role("button", name="检查").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="检查").click()
     assert "CSRF" not in page.content() and page.input_value("[name=name]") == "巴特尔"
 
     # A colleague signs in with their own account in that tab: this page is not theirs to use.
