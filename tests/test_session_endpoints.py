@@ -274,12 +274,15 @@ def test_the_same_origin_check_behind_a_tls_terminating_proxy(db_url, db, tmp_pa
 
 # --- a stale answer never replaces the new cookie ------------------------------------------------
 
-def test_a_background_request_that_is_not_signed_in_leaves_the_cookie_alone(site):
+def test_a_background_request_leaves_the_cookie_alone_but_to_renew_it(site):
     client = signed_in(site)
     csrf = token(client, FORM)
     live = client.post(FORM + "check", data={**elderly_form(), "csrf_token": csrf},
                        headers={"Sec-Fetch-Mode": "cors"})
-    assert live.status_code == 200 and "Set-Cookie" in live.headers  # signed in: the clock moves on
+    # Signed in, yet no cookie: an answer landing after the 受理并建档 page would drop its 已建档.
+    assert live.status_code == 200 and "Set-Cookie" not in live.headers
+    renewed = client.post("/session/renew", headers={**ORIGIN, "X-CSRFToken": csrf})
+    assert renewed.status_code == 200 and "Set-Cookie" in renewed.headers  # the clock moves on
     idle_for(client, 31)
     # The intake form's live check, sent with the old cookie: whenever its answer comes back
     # (after a sign-in in place, say), it carries no cookie to put back.

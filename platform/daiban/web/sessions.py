@@ -7,8 +7,8 @@ the page, so that what was typed survives. Without JavaScript, a form posted aft
 answers 「登录已超时，请重新登录」 with a link back through the sign-in page.
 
 The session cookie lives as long as the idle time (`SESSION_IDLE_SECONDS` may only shorten it),
-and a background request (`fetch`) that did not end signed in never writes it: a request sent
-with the old cookie and answered after the sign-in in place must not put the old one back.
+and a background request (`fetch`) never writes it but to renew or sign in again: a request sent
+with the old cookie and answered after a page or a sign-in in place must not put the old one back.
 """
 
 from __future__ import annotations
@@ -60,14 +60,23 @@ def warning_seconds() -> int:
     return int(min(WARNING, auth.idle_limit() / 2).total_seconds())
 
 
+# The background requests (fetch) that may write the cookie: renewing it and signing in again.
+COOKIE_WRITERS = frozenset({"sessions.renew", "sessions.sign_in"})
+
+
 def writes_cookie() -> bool:
-    """False for the status (never activity) and for a background request that did not end
-    signed in: its answer may arrive after a sign-in in place and must not replace that cookie."""
+    """False for the status (never activity) and for every background request but a renewal or
+    a sign-in that ended signed in. Its answer is made from the cookie it was sent with and may
+    arrive after a page's answer (one carrying 已建档 to the next page) or after a sign-in in place:
+    written, it would put the old cookie back. The page renews the session itself while the agent
+    types (static/session.js)."""
     if request.endpoint in auth.NOT_ACTIVITY:
         return False
     mode = request.headers.get("Sec-Fetch-Mode")
     if mode is None or mode == "navigate":
         return True  # a page: it may carry a message to the next one (登录已超时 on the login page)
+    if request.endpoint not in COOKIE_WRITERS:
+        return False
     user = g.get("_login_user")  # set by Flask-Login when the request looked at the user
     return bool(user is not None and user.is_authenticated)
 

@@ -245,6 +245,17 @@
       .finally(function () { button.disabled = false; });
   }
 
+  // Typing is activity. Other background requests (the live checks) never write the session
+  // cookie (web/sessions.py: their late answers would put an old one back), so while the agent
+  // works the page renews the session itself, at most once a minute and never behind a dialog.
+  let lastRenewal = Date.now();
+  function active() {
+    if (shown !== null || Date.now() - lastRenewal < 60000) { return; }
+    lastRenewal = Date.now();
+    renew();
+  }
+  document.addEventListener("input", active, true);
+  document.addEventListener("keydown", active, true);
   warning.querySelector(".session-renew").addEventListener("click", renew);
   warning.querySelector(".session-close").addEventListener("click", function () { acknowledged = true; closeAll(); });
   warning.addEventListener("cancel", function (event) {
