@@ -331,6 +331,22 @@ def test_the_audit_trail_records_the_address_the_trusted_proxy_saw(site, db_url,
     assert last_login_ip() == "203.0.113.8"
 
 
+def test_behind_the_proxy_a_forwarded_host_from_the_client_builds_no_link(site, db_url, tmp_path):
+    from flask import request
+
+    behind = another_app(db_url, tmp_path, PROXY_HOPS=1)
+    seen = {}
+
+    @behind.get("/_host")
+    def _host():
+        seen["url"] = request.host_url
+        return "ok"
+
+    behind.test_client().get("/_host", headers={"Host": "daiban.example.gov.cn",
+                                                "X-Forwarded-Host": "evil.example.com"})
+    assert seen["url"] == "http://daiban.example.gov.cn/"
+
+
 def test_a_negative_number_of_proxies_is_refused(db_url, db, tmp_path):
     with pytest.raises(ValueError, match="PROXY_HOPS"):
         another_app(db_url, tmp_path, PROXY_HOPS=-1)

@@ -80,7 +80,9 @@ def init_app(app: Flask) -> None:
     if hops < 0:
         raise ValueError(f"PROXY_HOPS must be 0 or more, not {hops}")
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # The host is nginx's own Host header (deploy/nginx), never X-Forwarded-Host: nginx passes
+        # that one on from the client unchanged, and links (the rating QR code) are built from it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
