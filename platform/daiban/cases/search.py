@@ -21,7 +21,8 @@ from daiban.cases import personal
 from daiban.catalog.workflow import Workflow
 from daiban.models import Case
 
-NUMBER = re.compile(r"^BD\d{0,8}(-\d{0,6})?$", re.IGNORECASE)
+# The id part is six digits, zero-padded, and grows past a million cases (BD20270105-1000000).
+NUMBER = re.compile(r"^BD\d{0,8}(-\d{0,10})?$", re.IGNORECASE)
 ID_NUMBER = re.compile(r"^(\d{17}[\dX]|\d{15})$", re.IGNORECASE)
 PHONE = re.compile(r"^\+?[\d-]{7,20}$")
 KIND_LABELS = {"number": "办件编号", "id_number": "公民身份号码", "phone": "联系电话", "name": "申请人姓名"}
@@ -62,7 +63,7 @@ def parse_search(text: str | None) -> CaseSearch | None:
     compact = text.replace(" ", "")
     if NUMBER.match(compact):
         number = compact.upper()
-        if re.match(r"^BD\d{8}-\d{6}$", number):
+        if re.match(r"^BD\d{8}-\d{6,10}$", number):
             return CaseSearch(text, "number", Case.number == number)
         return CaseSearch(text, "number", (Case.number >= number) & (Case.number < number + _TOP))
     if ID_NUMBER.match(compact):
