@@ -41,15 +41,21 @@ run: install
 	$(BIN)/daiban serve
 
 lint: install
-	$(BIN)/ruff check platform tests
+	$(BIN)/ruff check platform tests benchmarks
 
 # One test process per core (pytest-xdist): each has its own databases, Chromium and demo fill.
 test: install lint
 	$(BIN)/python -m pytest -n auto
 
+# Figures, not pass/fail: each screen beside the floor (benchmarks/floor.py). The first run makes
+# the shared fill of BENCH_CASES cases under var/bench/ (long: run it niced); later runs reuse it.
+# DATABASE_URL=postgresql://… benchmarks PostgreSQL instead.
+BENCH_CASES ?= 1000000
 bench: install
-	$(BIN)/python benchmarks/admin_lists.py 200000
-	$(BIN)/python benchmarks/supervision.py 200000
+	PYTHONPATH=platform $(BIN)/python benchmarks/fill.py $(BENCH_CASES)
+	PYTHONPATH=platform $(BIN)/python benchmarks/search.py $(BENCH_CASES)
+	PYTHONPATH=platform $(BIN)/python benchmarks/admin_lists.py $(BENCH_CASES)
+	PYTHONPATH=platform $(BIN)/python benchmarks/supervision.py $(BENCH_CASES)
 
 clean-db:
 	rm -f var/daiban.sqlite3 var/daiban.sqlite3-wal var/daiban.sqlite3-shm

@@ -1,82 +1,58 @@
-"""Benchmark: admin list screens over many agents (prints figures; not a timed test).
+"""Benchmark: the admin's generated list screens over the shared fill (prints figures; not a timed test).
 
-Usage: .venv/bin/python benchmarks/admin_lists.py [ROWS]   (default 200000)
+Flask-Admin's peewee lists count every row and page by OFFSET; on the shared fill the biggest of
+them is the audit log (a row per step of every case), the others are as small as a banner's
+roster. Timed: the audit log's first and a deep page, sorted, filtered by event and by day,
+searched (`LIKE %x%`), a record's details; the agents, accounts, service centers (with agent
+counts) and matter versions; a matter's register of cases. Each beside the floor.
+
+Usage: .venv/bin/python benchmarks/admin_lists.py [CASES]   (default BENCH_CASES, else 1000000)
 """
 
 from __future__ import annotations
 
-import statistics
-import sys
-import tempfile
-import time
-from pathlib import Path
+import datetime
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "platform"))
+import fill
+from harness import Harness
 
-from daiban.accounts import create_user  # noqa: E402
-from daiban.catalog.loader import load_catalog  # noqa: E402
-from daiban.db import connect_database, upgrade_database  # noqa: E402
-from daiban.models import Agent, ServiceCenter  # noqa: E402
-from daiban.orgsync import sync_organisation  # noqa: E402
-
-PASSWORD = "Bench-pass-2026"
+from daiban.models import AuditLog
 
 
-def timed(client, url: str, repeat: int = 5) -> float:
-    """Median milliseconds of GET url."""
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-        response.close()
-    return statistics.median(samples)
+def filter_arg(app, endpoint: str, column, kind: str) -> str:
+    """The URL parameter of a list filter: `flt0_<its index>` (Flask-Admin numbers them)."""
+    view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == endpoint)
+    index = next(i for i, f in enumerate(view._filters)
+                 if getattr(f, "column", None) is column and type(f).__name__ == kind)
+    return f"flt0_{index}"
 
 
-def main(rows: int) -> None:
-    """Fill a temporary database with `rows` agents and time the list screens."""
-    folder = Path(tempfile.mkdtemp(prefix="daiban-bench-"))
-    url = f"sqlite:///{folder / 'bench.sqlite3'}"
-    db = connect_database(url)
-    upgrade_database(db)
-    sync_organisation(load_catalog(ROOT / "config", include_matters=False).catalog.organisation)
-    centers = [c.id for c in ServiceCenter.select()]
-    start = time.perf_counter()
-    with db.atomic():
-        batch = []
-        for i in range(rows):
-            batch.append({"name": f"代办员{i:07d}", "center": centers[i % len(centers)],
-                          "status": "active" if i % 10 else "inactive", "phone": f"139{i:08d}"})
-            if len(batch) == 5000:
-                Agent.insert_many(batch).execute()
-                batch = []
-        if batch:
-            Agent.insert_many(batch).execute()
-    print(f"inserted {rows:,} agents in {time.perf_counter() - start:.1f} s")
-    create_user("bench", "压测", PASSWORD, ["bureau"],
-                center=ServiceCenter.get(ServiceCenter.code == "banner-center"))
-
-    from daiban.web import create_app
-
-    app = create_app({"DATABASE_URL": url, "CONFIG_DIR": str(ROOT / "config"), "WTF_CSRF_ENABLED": False})
-    client = app.test_client()
-    client.post("/login", data={"username": "bench", "password": PASSWORD})
-    deep = min(rows // 20 - 1, 2500)
-    cases = {
-        "list page 1": "/admin/agent/",
-        f"list page {deep + 1} (OFFSET)": f"/admin/agent/?page={deep}",
-        "sorted by name": "/admin/agent/?sort=0",
-        "filtered by status": "/admin/agent/?flt0_0=inactive",
-        "search by name": "/admin/agent/?search=代办员0012345",
-        "details by id": f"/admin/agent/details/?id={rows // 2}",
-        "service centers with agent counts": "/admin/service_center/",
-    }
-    print(f"{'screen':<40}{'median ms':>10}")
-    for label, path in cases.items():
-        print(f"{label:<40}{timed(client, path):>10.1f}")
+def main(cases: int) -> None:
+    """Time the admin lists on a fill of `cases` cases."""
+    bench = fill.bench_database(cases)
+    h = Harness(bench)
+    h.header(f"admin list screens, {bench.cases:,} cases")
+    rows = sum(bench.meta["rows"].values())
+    audit_rows = AuditLog.select().count()
+    print(f"(audit log: {audit_rows:,} rows; all tables of the fill: {rows:,} rows)")
+    action = filter_arg(h.app, "audit_log", AuditLog.action, "FilterEqual")
+    day = filter_arg(h.app, "audit_log", AuditLog.at, "DayFilter")
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    deep = min(audit_rows // 20 - 1, 2500)
+    admin = "bench_admin"
+    h.time("audit log, page 1", admin, "/admin/audit_log/")
+    h.time(f"audit log, page {deep + 1} (OFFSET)", admin, f"/admin/audit_log/?page={deep}")
+    h.time("audit log, sorted by actor", admin, "/admin/audit_log/?sort=1")
+    h.time("audit log, filtered by event (访问)", admin, f"/admin/audit_log/?{action}=read")
+    h.time("audit log, filtered by day", admin, f"/admin/audit_log/?{day}={yesterday}")
+    h.time("audit log, search (LIKE %x%)", admin, "/admin/audit_log/?search=bench_village")
+    h.time("audit log, details by id", admin, f"/admin/audit_log/details/?id={audit_rows // 2}")
+    h.time("agents, page 1", admin, "/admin/agent/")
+    h.time("accounts, page 1", admin, "/admin/app_user/")
+    h.time("service centers with agent counts", admin, "/admin/service_center/")
+    h.time("matter versions", admin, "/admin/matter_version/")
+    h.time("matter register SHBX-0001 (newest 500)", "bench", "/admin/cases/register/SHBX-0001/")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200_000)
+    main(fill.default_cases())

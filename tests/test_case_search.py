@@ -139,3 +139,16 @@ def test_each_search_reads_one_indexed_column_without_like_or_decrypting(db, tex
               "phone": '"applicant_phone_index"', "name": '"applicant_name"'}[kind]
     assert column in where
     assert parse_search("   ") is None
+
+
+def test_a_case_number_past_a_million_cases_is_still_found_by_number(db):
+    import datetime
+
+    from daiban.cases.service import case_number
+
+    number = case_number(1_234_567, datetime.date(2026, 12, 4))
+    assert number == "BD20261204-1234567"
+    search = parse_search(number)
+    assert search.kind == "number"
+    _, params = Case.select(Case.id).where(search.condition).sql()
+    assert params == [number]  # the exact number, not a range of prefixes

@@ -19,7 +19,7 @@ from daiban.admin.rating_view import AGENT_CHANNELS
 from daiban.cases import applicant, commission, documents, materials, personal, relay, uploads
 from daiban.cases.application import case_application
 from daiban.cases.history import case_history
-from daiban.cases.search import audit_search, parse_search
+from daiban.cases.search import audit_search, found_cases, open_cases, parse_search
 from daiban.cases.service import (
     RESULT_DECISIONS,
     SUBMITTING,
@@ -79,9 +79,7 @@ def _count(text) -> int:
 
 
 REGISTER_LIMIT = 500  # the register shows the newest cases; older ones through the ledger
-FOUND_LIMIT = 100  # 查找办件 shows the newest matches; narrow the search for older ones
 FINISHED_CHOICES = {"open": "在办", "finished": "已办结或终止"}
-ENDED = ("closed", "terminated")
 
 
 def _register_text(field, value) -> str:
@@ -155,17 +153,16 @@ class CaseView(RoleGuard, BaseView):
         """The workbench: my cases by state, due soon, overdue, relays coming in."""
         ref = self._ref()
         today = datetime.date.today()
-        open_cases = list(self._cases().where(~Case.status.in_(("closed", "terminated")))
-                          .order_by(Case.due_on).limit(500))
+        in_progress = list(open_cases(current_principal(), ref.workflow))
         me = current_user.user.id
-        mine = [c for c in open_cases if c.first_agent_id == me]
+        mine = [c for c in in_progress if c.first_agent_id == me]
         soon = ref.supervision.due_soon_working_days
-        left = {c.id: working_days_left(c, today, ref.calendar) for c in open_cases}
-        due_soon = [c for c in open_cases if not overdue(c, today)
+        left = {c.id: working_days_left(c, today, ref.calendar) for c in in_progress}
+        due_soon = [c for c in in_progress if not overdue(c, today)
                     and left[c.id] is not None and left[c.id] <= soon]
-        late = [c for c in open_cases if overdue(c, today)]
+        late = [c for c in in_progress if overdue(c, today)]
         relayed = {h.case_id for h in relay.incoming(current_user.user)}
-        incoming = [c for c in open_cases if c.id in relayed]
+        incoming = [c for c in in_progress if c.id in relayed]
         by_state: dict[str, list] = {}
         for case in mine:
             by_state.setdefault(case.status, []).append(case)
@@ -179,7 +176,7 @@ class CaseView(RoleGuard, BaseView):
                            consultations=consultations, found=found, search=search, deferred=deferred,
                            statuses=[(s.id, s.label) for s in ref.workflow.states],
                            finished_choices=FINISHED_CHOICES, args=request.values,
-                           names=matter_names({c.matter_code for c in open_cases}
+                           names=matter_names({c.matter_code for c in in_progress}
                                               | {c.matter_code for c in found or ()}),
                            due_soon=due_soon, late=late, incoming=incoming,
                            workflow=ref.workflow, modes=MODE_LABELS, today=today)
@@ -194,16 +191,8 @@ class CaseView(RoleGuard, BaseView):
         states = {s.id for s in workflow.states}
         if search is None and status not in states and finished not in FINISHED_CHOICES:
             return None, search
-        query = self._cases()
-        if search is not None:
-            query = query.where(search.condition)
-        if status in states:
-            query = query.where(Case.status == status)
-        if finished == "finished":
-            query = query.where(Case.status.in_(ENDED))
-        elif finished == "open":
-            query = query.where(~Case.status.in_(ENDED))
-        found = list(query.order_by(Case.id.desc()).limit(FOUND_LIMIT))
+        found = list(found_cases(current_principal(), workflow, search, status if status in states else "",
+                                 finished if finished in FINISHED_CHOICES else ""))
         if request.method == "POST":
             with database.atomic():
                 audit_search(search, current_user.user, request.remote_addr or "", len(found), "工作台")
