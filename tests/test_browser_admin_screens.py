@@ -58,7 +58,7 @@ def test_users_organisation_roles_and_audit_log_read_as_words(server, page):
     page.locator(".form-group:has(input[name=new_password]) .invalid-feedback").wait_for()
     beside = page.locator(".form-group:has(input[name=new_password])")
     assert "密码至少 10 位" in beside.inner_text()
-    assert "请按各项旁的红色提示修改" in page.locator(".alert-danger").inner_text()
+    assert "请按各项旁的红色提示修改" in page.locator(".alert-dismissible.alert-danger").inner_text()
     assert "Failed" not in page.content()
     assert page.locator("input[name=display_name]").input_value() == "张代办"
     shots(page, "user-error")

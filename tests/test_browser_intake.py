@@ -35,6 +35,9 @@ def test_live_eligibility_as_the_agent_types(db_url, db, serve, page):
     page.fill("input[name=q]", "gljt")
     page.get_by_role("button", name="查找").click()
     page.get_by_role("link", name="填写申请").first.click()
+    # The form's scripts must be listening before the first keystroke, or no live check is sent.
+    page.wait_for_url("**/admin/intake/YLFW-0001/")
+    page.wait_for_load_state("load")
     assert matter.name in page.locator("h1").inner_text()
 
     page.fill(f"[name='{id_field}']", "152223195601010021")  # 70 years old: not eligible
