@@ -710,7 +710,9 @@ class Handoff(BaseModel):
 
     class Meta:
         table_name = "handoff"
-        indexes = ((("to_center", "status"), False), (("to_department", "status"), False))
+        # (target, case): the data scope reads "cases relayed to us" from the index alone (018).
+        indexes = ((("to_center", "status"), False), (("to_department", "status"), False),
+                   (("to_center", "case"), False), (("to_department", "case"), False))
 
     @property
     def target_name(self) -> str:

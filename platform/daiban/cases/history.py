@@ -105,10 +105,14 @@ def _audit_rows(case: Case, leg_case: bool, rectification_ids: list[int]) -> dic
         condition |= ((AuditLog.object_type == "rectification")
                       & AuditLog.object_id.in_([str(i) for i in rectification_ids]))
     rows: dict[str, deque] = defaultdict(deque)
-    for at, actor, object_type, object_id, summary in (
+    # The outcome is checked here, not in SQL: next to an OR of objects, a condition on the outcome
+    # lets SQLite pick the outcome's index, which holds nearly every row (2 s on 9M audit rows).
+    for at, actor, object_type, object_id, summary, outcome in (
             AuditLog.select(AuditLog.at, AuditLog.actor, AuditLog.object_type, AuditLog.object_id,
-                            AuditLog.summary)
-            .where(condition & (AuditLog.outcome == "success")).order_by(AuditLog.id).tuples()):
+                            AuditLog.summary, AuditLog.outcome)
+            .where(condition).order_by(AuditLog.id).tuples()):
+        if outcome != "success":
+            continue
         key = f"rectification:{object_id}" if object_type == "rectification" else summary
         if object_type == "handoff" and "）：" in summary:  # a finish with its decision: by target
             key = summary.partition("）：")[0] + "）"
